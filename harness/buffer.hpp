@@ -1,0 +1,35 @@
+// MessageBuffer: a cache-line aligned byte buffer allocated once, before anything is timed.
+#pragma once
+
+#include <cstddef>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <span>
+
+namespace ipcbench {
+
+class MessageBuffer {
+ public:
+  explicit MessageBuffer(std::size_t bytes)
+      : size_(bytes), data_(static_cast<std::byte*>(std::aligned_alloc(64, round_up(bytes)))) {
+    if (!data_) throw std::bad_alloc();
+    std::memset(data_.get(), 0, round_up(bytes));  // touch every page now, not in the loop
+  }
+  [[nodiscard]] std::span<std::byte> bytes() const noexcept { return {data_.get(), size_}; }
+
+ private:
+  static std::size_t round_up(std::size_t bytes) noexcept { return (bytes + 63) / 64 * 64; }
+  struct Free {
+    void operator()(std::byte* p) const noexcept { std::free(p); }
+  };
+  std::size_t size_;
+  std::unique_ptr<std::byte, Free> data_;
+};
+
+// Keeps the compiler from proving a copy useless and deleting it (memcpy into a buffer that
+// is copied straight back is otherwise a no-op to the optimiser).
+inline void escape(const void* pointer) noexcept { asm volatile("" : : "r"(pointer) : "memory"); }
+
+}  // namespace ipcbench

@@ -1,0 +1,58 @@
+// ControlBlock: what the supervisor and the two sides of a repetition share, in one anonymous mapping.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+#include "harness/histogram.hpp"
+
+namespace ipcbench {
+
+enum class Phase : std::uint32_t { setup, warmup, throughput, latency, finished };
+std::string_view to_string(Phase phase) noexcept;
+
+struct SideReport {
+  std::uint64_t cpu_ns = 0;
+  std::uint64_t voluntary_switches = 0;
+  std::uint64_t involuntary_switches = 0;
+  std::int32_t cpu = -1;
+  std::uint32_t valid = 0;
+};
+
+struct ControlBlock {
+  // Read by the server only when a header looks like the stop message; on its own line so
+  // that the supervisor's polling of the rest never disturbs it.
+  alignas(64) std::atomic<std::uint32_t> stop_requested{0};
+
+  // Written by the client at phase changes and once per batch, read by the supervisor.
+  alignas(64) std::atomic<Phase> phase{Phase::setup};
+  std::atomic<std::uint64_t> progress{0};
+
+  alignas(64) std::atomic<std::uint32_t> failed{0};
+  char failure[256] = {};
+
+  SideReport client;
+  SideReport server;
+  std::uint64_t all_round_trips = 0;  // warm-up and both passes
+  std::uint64_t round_trips = 0;      // throughput pass
+  std::uint64_t elapsed_ns = 0;       // throughput pass
+  std::uint64_t lost = 0;
+  LatencyHistogram latency;
+
+  // The first failure wins; later ones are consequences.
+  void fail(std::string_view reason) noexcept {
+    if (failed.exchange(1) != 0) return;
+    const std::size_t n = std::min(reason.size(), sizeof(failure) - 1);
+    std::memcpy(failure, reason.data(), n);
+    failure[n] = '\0';
+  }
+  [[nodiscard]] std::string_view failure_reason() const noexcept { return failed.load() ? failure : ""; }
+};
+
+static_assert(std::atomic<Phase>::is_always_lock_free && std::atomic<std::uint64_t>::is_always_lock_free,
+              "shared across processes");
+
+}  // namespace ipcbench

@@ -1,0 +1,45 @@
+// Cache-line ping-pong between two pinned threads.
+#include "harness/limits.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "harness/sys/affinity.hpp"
+
+namespace ipcbench {
+
+double cache_line_round_trip_ns(int cpu_a, int cpu_b, int round_trips, int samples) {
+  double best = 1e300;
+  for (int s = 0; s < samples; ++s) {
+    // Its own line: anything else on it would be false sharing, measured as the floor.
+    alignas(64) std::atomic<std::uint64_t> line{0};
+    std::thread pong([&] {
+      sys::pin_current_thread(cpu_b);
+      for (std::uint64_t i = 1; i < 2 * static_cast<std::uint64_t>(round_trips); i += 2) {
+        while (line.load(std::memory_order_acquire) != i) {
+        }
+        line.store(i + 1, std::memory_order_release);
+      }
+    });
+    // Not on the calling thread: its affinity is inherited by every worker forked later.
+    std::chrono::steady_clock::duration elapsed{};
+    std::thread ping([&] {
+      sys::pin_current_thread(cpu_a);
+      const auto start = std::chrono::steady_clock::now();
+      for (std::uint64_t i = 1; i < 2 * static_cast<std::uint64_t>(round_trips); i += 2) {
+        line.store(i, std::memory_order_release);
+        while (line.load(std::memory_order_acquire) != i + 1) {
+        }
+      }
+      elapsed = std::chrono::steady_clock::now() - start;
+    });
+    ping.join();
+    pong.join();
+    best = std::min(best, static_cast<double>(std::chrono::nanoseconds(elapsed).count()) / round_trips);
+  }
+  return best;
+}
+
+}  // namespace ipcbench

@@ -1,0 +1,10 @@
+// The physical floor: the round trip of one cache line between two CPUs, measured as c2clat does.
+#pragma once
+
+namespace ipcbench {
+
+// Two threads pinned to cpu_a and cpu_b bounce one cache line; the best of `samples` runs
+// of `round_trips` each, in ns per round trip.
+double cache_line_round_trip_ns(int cpu_a, int cpu_b, int round_trips = 100'000, int samples = 5);
+
+}  // namespace ipcbench

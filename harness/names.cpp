@@ -1,0 +1,57 @@
+// The words the CLI, the CSV and the reasons use for the harness's enums.
+#include "harness/control_block.hpp"
+#include "harness/results.hpp"
+#include "harness/transport.hpp"
+
+namespace ipcbench {
+
+std::string_view to_string(Mode mode) noexcept {
+  switch (mode) {
+    case Mode::thread: return "thread";
+    case Mode::process: return "process";
+    case Mode::host: return "host";
+  }
+  return "?";
+}
+
+std::string_view to_string(Placement placement) noexcept {
+  switch (placement) {
+    case Placement::cross: return "cross";
+    case Placement::same: return "same";
+    case Placement::none: return "none";
+  }
+  return "?";
+}
+
+std::string_view to_string(WaitKind wait) noexcept {
+  switch (wait) {
+    case WaitKind::spin: return "spin";
+    case WaitKind::yield: return "yield";
+    case WaitKind::spin_yield: return "spin-yield";
+    case WaitKind::block: return "block";
+    case WaitKind::none: return "none";
+  }
+  return "?";
+}
+
+std::string_view to_string(Phase phase) noexcept {
+  switch (phase) {
+    case Phase::setup: return "setup";
+    case Phase::warmup: return "warm-up";
+    case Phase::throughput: return "the throughput pass";
+    case Phase::latency: return "the latency pass";
+    case Phase::finished: return "shutdown";
+  }
+  return "?";
+}
+
+std::string_view to_string(Status status) noexcept {
+  switch (status) {
+    case Status::ok: return "ok";
+    case Status::failed: return "failed";
+    case Status::skipped: return "skipped";
+  }
+  return "?";
+}
+
+}  // namespace ipcbench

@@ -1,0 +1,28 @@
+// Reporter: the edge where results leave the harness (table, CSV, JSON, progress); virtual, called per repetition.
+#pragma once
+
+#include <span>
+
+#include "harness/manifest.hpp"
+#include "harness/results.hpp"
+#include "harness/settings.hpp"
+
+namespace ipcbench {
+
+struct CellRecord {
+  CellSpec spec;
+  std::vector<RepResult> repetitions;
+  CellAggregate aggregate;
+  bool done = false;
+};
+
+class Reporter {
+ public:
+  virtual ~Reporter() = default;
+  virtual void on_start(const Manifest&, std::span<const CellRecord>) {}
+  virtual void on_repetition(const CellRecord&, int /*repetition*/) {}
+  virtual void on_cell_done(const CellRecord&) {}
+  virtual void on_finish(std::span<const CellRecord>) {}
+};
+
+}  // namespace ipcbench

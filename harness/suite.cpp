@@ -1,0 +1,96 @@
+// Round-robin repetitions over the cells, aggregation, and the floor ratio.
+#include "harness/suite.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+
+#include "harness/limits.hpp"
+#include "harness/parse.hpp"
+#include "harness/supervisor.hpp"
+
+namespace ipcbench {
+namespace {
+
+const RegistryEntry* lookup(std::span<const RegistryEntry> registry, std::string_view name) {
+  const auto it = std::find_if(registry.begin(), registry.end(), [&](const RegistryEntry& e) { return e.info.name == name; });
+  return it == registry.end() ? nullptr : &*it;
+}
+
+bool wants_floor(std::span<const RegistryEntry> registry, const SuiteRequest& request) {
+  return std::any_of(request.cells.begin(), request.cells.end(), [&](const CellSpec& cell) {
+    const RegistryEntry* e = lookup(registry, cell.transport);
+    return e && e->info.needs_two_cpus() && cell.placement == Placement::cross;
+  });
+}
+
+void finish_cell(CellRecord& record, const RegistryEntry& entry, const Manifest& manifest,
+                 std::span<Reporter* const> reporters) {
+  record.aggregate = aggregate(record.repetitions);
+  const RepResult& m = record.aggregate.median;
+  if (manifest.floor_rtt_ns > 0 && entry.info.needs_two_cpus() && record.spec.placement == Placement::cross &&
+      m.msgs_per_s > 0)
+    record.aggregate.floor_ratio = (1e9 / m.msgs_per_s) / manifest.floor_rtt_ns;
+  record.done = true;
+  for (Reporter* r : reporters) r->on_cell_done(record);
+}
+
+}  // namespace
+
+std::string skip_reason(const RegistryEntry& entry, const CellSpec& cell) {
+  const TransportInfo& info = entry.info;
+  if (!entry.available()) return std::string(info.unavailable_reason);
+  if (!info.supports(cell.mode)) return fmt::format("{} does not run in {} mode", info.name, to_string(cell.mode));
+  if (cell.payload_bytes > info.max_payload_bytes)
+    return fmt::format("payload {} exceeds {}'s maximum of {}", format_size(cell.payload_bytes), info.name,
+                       format_size(info.max_payload_bytes));
+  return {};
+}
+
+SuiteOutcome run_suite(std::span<const RegistryEntry> registry, const SuiteRequest& request, Manifest& manifest,
+                       std::span<Reporter* const> reporters) {
+  SuiteOutcome outcome;
+  if (wants_floor(registry, request))
+    manifest.floor_rtt_ns = cache_line_round_trip_ns(request.settings.cpus[0], request.settings.cpus[1]);
+
+  std::vector<const RegistryEntry*> entries;
+  for (const CellSpec& cell : request.cells) {
+    outcome.cells.push_back({cell, {}, {}, false});
+    entries.push_back(lookup(registry, cell.transport));
+  }
+  for (Reporter* r : reporters) r->on_start(manifest, outcome.cells);
+
+  for (std::size_t i = 0; i < outcome.cells.size(); ++i) {
+    CellRecord& record = outcome.cells[i];
+    const std::string reason = entries[i] ? skip_reason(*entries[i], record.spec) : "unknown transport";
+    if (reason.empty()) continue;
+    record.aggregate.status = Status::skipped;
+    record.aggregate.reason = reason;
+    record.done = true;
+    for (Reporter* r : reporters) r->on_cell_done(record);
+  }
+
+  for (int rep = 1; rep <= request.repetitions && !outcome.interrupt_signal; ++rep) {
+    for (std::size_t i = 0; i < outcome.cells.size(); ++i) {
+      CellRecord& record = outcome.cells[i];
+      if (record.done) continue;
+      record.repetitions.push_back(entries[i]->run(record.spec, request.settings));
+      const RepResult& result = record.repetitions.back();
+      if (result.interrupted) {
+        outcome.interrupt_signal = interrupt_signal();
+        break;
+      }
+      for (Reporter* r : reporters) r->on_repetition(record, rep);
+      if (result.status != Status::ok || rep == request.repetitions) finish_cell(record, *entries[i], manifest, reporters);
+      if (interrupt_signal()) {
+        outcome.interrupt_signal = interrupt_signal();
+        break;
+      }
+    }
+  }
+  for (const CellRecord& record : outcome.cells)
+    if (record.done && record.aggregate.status == Status::failed) ++outcome.failed_cells;
+  for (Reporter* r : reporters) r->on_finish(outcome.cells);
+  return outcome;
+}
+
+}  // namespace ipcbench

@@ -1,0 +1,128 @@
+// Renders the seed table: rows per transport and mode, a column group per placement, footnotes for the exceptions.
+#include "harness/table_reporter.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <map>
+
+#include "harness/parse.hpp"
+
+namespace ipcbench {
+namespace {
+
+std::string_view placement_heading(Placement p) {
+  switch (p) {
+    case Placement::cross: return "2 CPUs";
+    case Placement::same: return "1 CPU";
+    case Placement::none: return "any CPU";
+  }
+  return "?";
+}
+
+struct Table {
+  std::vector<std::vector<std::string>> rows;  // the first row is the heading
+  std::vector<bool> separator_before;
+};
+
+std::string render(const Table& t) {
+  std::vector<std::size_t> width(t.rows.front().size(), 0);
+  for (const auto& row : t.rows)
+    for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+  std::string rule;
+  for (std::size_t c = 0; c < width.size(); ++c) rule += std::string(width[c] + (c ? 2 : 1), '-') + (c + 1 < width.size() ? "+" : "");
+  std::string text;
+  for (std::size_t r = 0; r < t.rows.size(); ++r) {
+    if (r == 1 || (r > 1 && t.separator_before[r])) text += rule + "\n";
+    std::string line;
+    for (std::size_t c = 0; c < t.rows[r].size(); ++c)
+      line += fmt::format("{}{:<{}}{}", c ? " " : "", t.rows[r][c], width[c], c + 1 < width.size() ? " |" : "");
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    text += line + "\n";
+  }
+  return text;
+}
+
+}  // namespace
+
+std::string render_seed_table(std::span<const CellRecord> cells, const Manifest& manifest) {
+  std::vector<std::size_t> sizes;
+  std::vector<Placement> placements;
+  for (const CellRecord& c : cells) {
+    if (std::find(sizes.begin(), sizes.end(), c.spec.payload_bytes) == sizes.end()) sizes.push_back(c.spec.payload_bytes);
+    if (std::find(placements.begin(), placements.end(), c.spec.placement) == placements.end())
+      placements.push_back(c.spec.placement);
+  }
+  std::sort(placements.begin(), placements.end());
+
+  std::string text;
+  std::vector<std::string> notes;
+  for (std::size_t size : sizes) {
+    Table table;
+    std::vector<std::string> heading{"Method", "Same Process"};
+    for (Placement p : placements) {
+      heading.push_back(fmt::format("Msgs/sec {}", placement_heading(p)));
+      heading.push_back("p50 RTT");
+      heading.push_back("p99 RTT");
+    }
+    table.rows.push_back(heading);
+    table.separator_before.push_back(false);
+
+    // Transports in the order the cells were listed (the registry's), modes thread then process.
+    std::vector<std::string> transports;
+    for (const CellRecord& c : cells)
+      if (c.spec.payload_bytes == size && std::find(transports.begin(), transports.end(), c.spec.transport) == transports.end())
+        transports.push_back(c.spec.transport);
+    for (const std::string& name : transports) {
+      bool first = true;
+      for (Mode mode : {Mode::thread, Mode::process, Mode::host}) {
+        std::vector<std::string> row{first ? name : "", mode == Mode::thread ? "Y" : mode == Mode::process ? "N" : "host"};
+        bool any = false;
+        for (Placement p : placements) {
+          const auto it = std::find_if(cells.begin(), cells.end(), [&](const CellRecord& c) {
+            return c.spec.transport == name && c.spec.mode == mode && c.spec.placement == p && c.spec.payload_bytes == size;
+          });
+          if (it == cells.end() || !it->done) {
+            row.insert(row.end(), {"", "", ""});
+            continue;
+          }
+          any = true;
+          const CellAggregate& a = it->aggregate;
+          if (a.status != Status::ok) {
+            notes.push_back(fmt::format("{} {} {} {}: {}: {}", name, to_string(mode), to_string(p), format_size(size),
+                                        to_string(a.status), a.reason));
+            row.insert(row.end(), {fmt::format("{} [{}]", a.status == Status::failed ? "FAILED" : "skipped", notes.size()), "", ""});
+            continue;
+          }
+          std::string rate = format_rate(a.median.msgs_per_s);
+          if (a.floor_ratio > 0) rate += fmt::format(" ({:.2f}x floor)", a.floor_ratio);
+          if (a.median.wait == WaitKind::yield) rate += " yield";
+          if (a.median.lost > 0) rate += fmt::format(" ({} lost)", a.median.lost);
+          if (!a.stable) rate += " ~";
+          row.push_back(rate);
+          row.push_back(format_duration_ns(a.median.latency.p50_ns));
+          row.push_back(format_duration_ns(a.median.latency.p99_ns));
+        }
+        if (!any) continue;
+        table.rows.push_back(row);
+        table.separator_before.push_back(first);
+        first = false;
+      }
+    }
+    text += fmt::format("Payload {} each way; medians of the repetitions; RTT = round-trip time.\n", format_size(size));
+    text += render(table) + "\n";
+  }
+  if (manifest.floor_rtt_ns > 0)
+    text += fmt::format("floor: one cache line bounced between CPUs {} takes {} per round trip (ipcbench limits).\n",
+                        manifest.cpus, format_duration_ns(manifest.floor_rtt_ns));
+  text += "yield: both sides on one CPU, so the spinner waited with sched_yield(). ~: repetitions varied by more than 10%.\n";
+  for (std::size_t i = 0; i < notes.size(); ++i) text += fmt::format("[{}] {}\n", i + 1, notes[i]);
+  return text;
+}
+
+void TableReporter::on_finish(std::span<const CellRecord> cells) {
+  const std::string text = render_seed_table(cells, manifest_);
+  std::fputs(text.c_str(), out_);
+  std::fflush(out_);
+}
+
+}  // namespace ipcbench
