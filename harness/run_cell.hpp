@@ -25,6 +25,7 @@ namespace detail {
 // also ends the other thread, which may be blocked on the peer that just gave up.
 template <class Body>
 void as_side(ControlBlock& control, std::string_view role, Body&& body) noexcept {
+  sys::name_current_thread(role == "server" ? "ipcb-server" : "ipcb-client");
   try {
     body();
   } catch (const std::exception& error) {

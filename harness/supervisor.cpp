@@ -63,20 +63,31 @@ SupervisionOutcome supervise(std::vector<Worker>& workers, const ControlBlock& c
   std::uint64_t last_change_ns = monotonic_raw_ns();
 
   for (;;) {
+    // Reap everyone before judging: a side killed by a signal is the cause, and its peer's
+    // complaint about the closed connection only the consequence.
     bool all_ended = true;
+    const Worker* killed = nullptr;
+    const Worker* exited_badly = nullptr;
     for (Worker& w : workers) {
       const auto status = w.child.try_reap();
       if (!status) {
         all_ended = false;
-        continue;
+      } else if (status->signaled()) {
+        if (!killed) killed = &w;
+      } else if (!status->clean() && !exited_badly) {
+        exited_badly = &w;
       }
-      if (status->clean()) continue;
+    }
+    if (killed || exited_badly) {
+      const Worker& cause = killed ? *killed : *exited_badly;
       const std::string_view reported = control.failure_reason();
-      const std::string what = fmt::format("{} (pid {}) {} during {}", w.role, w.child.pid(), status->describe(),
-                                           to_string(control.phase.load()));
-      std::string others = describe_others(workers, w);
+      std::string reason = fmt::format("{} (pid {}) {} during {}", cause.role, cause.child.pid(),
+                                       cause.child.status()->describe(), to_string(control.phase.load()));
+      if (!killed && !reported.empty()) reason = std::string(reported);
+      else if (!reported.empty()) reason += fmt::format("; then {}", reported);
+      else reason += describe_others(workers, cause);
       kill_all(workers);
-      return {false, false, reported.empty() ? what + others : fmt::format("{}: {}", w.role, reported)};
+      return {false, false, reason};
     }
     if (all_ended) return {true, false, {}};
 

@@ -16,6 +16,7 @@
 namespace ipcbench::sys {
 
 bool ExitStatus::clean() const noexcept { return WIFEXITED(raw) && WEXITSTATUS(raw) == 0; }
+bool ExitStatus::signaled() const noexcept { return WIFSIGNALED(raw); }
 
 std::string ExitStatus::describe() const {
   if (WIFEXITED(raw)) return fmt::format("exited with status {}", WEXITSTATUS(raw));
@@ -97,5 +98,7 @@ void Child::kill_and_reap() noexcept {
   }
   if (pidfd_ >= 0) ::close(std::exchange(pidfd_, -1));
 }
+
+void name_current_thread(const char* name) noexcept { ::prctl(PR_SET_NAME, name); }
 
 }  // namespace ipcbench::sys

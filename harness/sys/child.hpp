@@ -15,6 +15,7 @@ namespace ipcbench::sys {
 struct ExitStatus {
   int raw = 0;
   [[nodiscard]] bool clean() const noexcept;
+  [[nodiscard]] bool signaled() const noexcept;
   [[nodiscard]] std::string describe() const;
 };
 
@@ -66,5 +67,8 @@ class Child {
   int pidfd_ = -1;
   std::optional<ExitStatus> status_;
 };
+
+// Names the calling thread ("ipcb-client", "ipcb-server"), as top, ps and the tests see it.
+void name_current_thread(const char* name) noexcept;
 
 }  // namespace ipcbench::sys
