@@ -50,8 +50,12 @@ int run(const RunOptions& options) {
   SuiteRequest request = build_request(entries, options);
   // Reporters open their files before anything is measured: a bad path costs nothing.
   std::vector<std::unique_ptr<Reporter>> owned;
-  if (!options.csv.empty()) owned.push_back(std::make_unique<CsvReporter>(options.csv));
-  if (!options.json.empty()) owned.push_back(std::make_unique<JsonReporter>(options.json));
+  try {
+    if (!options.csv.empty()) owned.push_back(std::make_unique<CsvReporter>(options.csv));
+    if (!options.json.empty()) owned.push_back(std::make_unique<JsonReporter>(options.json));
+  } catch (const std::system_error& error) {
+    throw UsageError(error.what());
+  }
   if (options.table == "seed") owned.push_back(std::make_unique<TableReporter>(stdout));
   if (!options.quiet && ::isatty(STDERR_FILENO)) owned.push_back(std::make_unique<ProgressReporter>(request.repetitions));
   std::vector<Reporter*> reporters;

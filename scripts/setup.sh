@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the Debian packages ipcbench needs (if missing) and builds it (Release by default).
+# Usage: scripts/setup.sh [BUILD_DIR] [extra cmake -D options...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(g++ cmake make pkg-config libbenchmark-dev libevent-dev libboost-dev libcli11-dev libfmt-dev
+          libgtest-dev nlohmann-json3-dev liburing-dev libzmq3-dev python3-matplotlib python3-pytest)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}" >&2
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+build_dir=${1:-build}
+shift || true
+cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" "$@" >/dev/null
+cmake --build "$build_dir" -j"$(nproc)"
