@@ -28,6 +28,28 @@ class MessageBuffer {
   std::unique_ptr<std::byte, Free> data_;
 };
 
+// Copies a message. Up to 64 bytes it is two overlapping fixed-size moves the compiler
+// inlines; a call to memcpy with a run-time size costs more than the copy itself there,
+// and would be counted against every shared-memory transport.
+inline void copy_message(std::byte* destination, const std::byte* source, std::size_t bytes) noexcept {
+  const auto overlapping = [&]<std::size_t kChunk>() {
+    std::memcpy(destination, source, kChunk);
+    std::memcpy(destination + bytes - kChunk, source + bytes - kChunk, kChunk);
+  };
+  if (bytes > 64) [[unlikely]]
+    std::memcpy(destination, source, bytes);
+  else if (bytes >= 32)
+    overlapping.template operator()<32>();
+  else if (bytes >= 16)
+    overlapping.template operator()<16>();
+  else if (bytes >= 8)
+    overlapping.template operator()<8>();
+  else if (bytes >= 4)
+    overlapping.template operator()<4>();
+  else
+    for (std::size_t i = 0; i < bytes; ++i) destination[i] = source[i];
+}
+
 // Keeps the compiler from proving a copy useless and deleting it (memcpy into a buffer that
 // is copied straight back is otherwise a no-op to the optimiser).
 inline void escape(const void* pointer) noexcept { asm volatile("" : : "r"(pointer) : "memory"); }

@@ -1,8 +1,6 @@
 // memcpy: the harness floor, one thread copying the message into a buffer and back.
 #pragma once
 
-#include <cstring>
-
 #include "harness/buffer.hpp"
 #include "harness/message.hpp"
 #include "harness/transport.hpp"
@@ -27,12 +25,12 @@ class Memcpy {
    public:
     explicit Endpoint(std::size_t payload_bytes) : buffer_(payload_bytes), header_(payload_bytes) {}
     void send(std::span<const std::byte> message) noexcept {
-      std::memcpy(buffer_.bytes().data(), message.data(), message.size());
+      copy_message(buffer_.bytes().data(), message.data(), message.size());
       header_.mark_reply(buffer_.bytes());
       escape(buffer_.bytes().data());
     }
     void receive(std::span<std::byte> message) noexcept {
-      std::memcpy(message.data(), buffer_.bytes().data(), message.size());
+      copy_message(message.data(), buffer_.bytes().data(), message.size());
       escape(message.data());
     }
 

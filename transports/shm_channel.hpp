@@ -6,6 +6,7 @@
 #include <cstring>
 #include <memory>
 
+#include "harness/buffer.hpp"
 #include "harness/sys/mapping.hpp"
 #include "harness/transport.hpp"
 
@@ -45,12 +46,12 @@ class ShmChannel {
     Endpoint(std::shared_ptr<sys::Shared<Slots>> slots, ShmSlot<Signal>& out, ShmSlot<Signal>& in) noexcept
         : slots_(std::move(slots)), out_(&out), in_(&in) {}
     void send(std::span<const std::byte> message) noexcept {
-      std::memcpy(out_->payload, message.data(), message.size());
+      copy_message(out_->payload, message.data(), message.size());
       out_->signal.notify(++sent_);
     }
     void receive(std::span<std::byte> message) {
       in_->signal.wait(++received_);
-      std::memcpy(message.data(), in_->payload, message.size());
+      copy_message(message.data(), in_->payload, message.size());
     }
 
    private:

@@ -143,8 +143,8 @@ int main_with_errors(int argc, char** argv) {
   // The default suite: every available transport, both modes and placements, 64 B, short
   // passes so that the whole matrix takes under a minute on two CPUs.
   RunOptions suite;
-  suite.duration = "100ms";
-  suite.repetitions = "3";
+  suite.duration = "80ms";
+  suite.repetitions = "5";
   suite.csv = "ipcbench-results.csv";
   const int status = run(suite);
   fmt::print(stderr, "ipcbench: results written to {}\n", suite.csv);

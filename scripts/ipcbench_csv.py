@@ -1,0 +1,256 @@
+"""Loads and validates ipcbench results CSV (docs/csv-schema.md), keying rows by cell."""
+
+import csv
+import io
+import math
+import os
+import re
+import statistics
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REQUIRED_COLUMNS = (
+    "transport", "mode", "placement", "payload_bytes", "row", "repetition", "status",
+    "msgs_per_s", "rtt_p50_ns", "rtt_p99_ns",
+)
+MANIFEST_COLUMNS = (
+    "cpu_model", "cpu_count", "kernel", "virtualization", "ipcbench_version", "git_commit",
+    "timer_source",
+)
+# Measurement and spread columns; converted to float on ok rows, absent or empty means None.
+NUMERIC_COLUMNS = (
+    "round_trips", "elapsed_ns", "msgs_per_s", "latency_round_trips",
+    "rtt_min_ns", "rtt_p50_ns", "rtt_p90_ns", "rtt_p99_ns", "rtt_p999_ns", "rtt_p9999_ns",
+    "rtt_max_ns", "rtt_mean_ns", "rtt_stddev_ns",
+    "cpu_client_ns_per_rt", "cpu_server_ns_per_rt",
+    "vcsw_client_per_rt", "ivcsw_client_per_rt", "vcsw_server_per_rt", "ivcsw_server_per_rt",
+    "client_cpu", "server_cpu", "lost", "floor_ratio",
+    "msgs_per_s_min", "msgs_per_s_max", "msgs_per_s_cv",
+    "rtt_p50_ns_min", "rtt_p50_ns_max", "rtt_p50_ns_cv", "stable",
+)
+ROW_KINDS = ("rep", "aggregate")
+STATUSES = ("ok", "failed", "skipped")
+_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+_SIZE_SUFFIXES = {"": 1, "b": 1, "k": 1024, "kib": 1024, "m": 1024 ** 2, "mib": 1024 ** 2}
+
+
+class CsvError(Exception):
+    """A malformed or unreadable results file; str() is one line: 'FILE:LINE: what'."""
+
+    def __init__(self, path, line, what):
+        where = f"{path}:{line}" if line else f"{path}"
+        super().__init__(one_line(f"{where}: {what}"))
+
+
+@dataclass(frozen=True, order=True)
+class Cell:
+    transport: str
+    mode: str
+    placement: str
+    payload_bytes: int
+
+    def __str__(self):
+        return f"{self.transport}/{self.mode}/{self.placement}/{self.payload_bytes}"
+
+
+@dataclass
+class Row:
+    cell: Cell
+    kind: str
+    repetition: int
+    status: str
+    reason: str
+    values: dict
+    line: int
+
+    @property
+    def ok(self):
+        return self.status == "ok"
+
+
+@dataclass
+class ResultFile:
+    path: Path
+    columns: list
+    manifest: dict
+    rows_by_cell: dict = field(default_factory=dict)
+
+    @property
+    def stem(self):
+        return self.path.stem
+
+    def cells(self):
+        return sorted(self.rows_by_cell)
+
+    def ok_reps(self, cell):
+        """The ok `rep` rows of a cell, by repetition number."""
+        rows = self.rows_by_cell.get(cell, [])
+        return sorted((r for r in rows if r.kind == "rep" and r.ok), key=lambda r: r.repetition)
+
+    def aggregate(self, cell):
+        return next((r for r in self.rows_by_cell.get(cell, []) if r.kind == "aggregate"), None)
+
+    def is_ok(self, cell):
+        """True when the cell has a usable measurement (ok reps, or an ok aggregate)."""
+        aggregate = self.aggregate(cell)
+        if aggregate is not None and not aggregate.ok:
+            return False
+        return bool(self.ok_reps(cell)) or aggregate is not None
+
+    def cell_status(self, cell):
+        """'ok', 'missing' (no row at all), else 'failed' or 'skipped' as the rows say."""
+        if cell not in self.rows_by_cell:
+            return "missing"
+        if self.is_ok(cell):
+            return "ok"
+        statuses = {r.status for r in self.rows_by_cell[cell]}
+        return "failed" if "failed" in statuses or "ok" in statuses else "skipped"
+
+    def summary_value(self, cell, column):
+        """The cell's value of a column: its ok aggregate row, else the median of its ok reps."""
+        aggregate = self.aggregate(cell)
+        if aggregate is not None:
+            return aggregate.values.get(column) if aggregate.ok else None
+        values = [r.values[column] for r in self.ok_reps(cell) if r.values.get(column) is not None]
+        return statistics.median(values) if values else None
+
+
+def one_line(text):
+    """Escapes line breaks (a quoted CSV field may hold one) so an error stays on one line."""
+    return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
+def run_script(main):
+    """Runs a script's main() and exits with its status; a closed pipe or ^C is not a traceback."""
+    try:
+        status = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) has gone; point stdout at /dev/null so the exit flush is quiet.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        status = 1
+    except KeyboardInterrupt:
+        status = 130
+    sys.exit(status)
+
+
+def parse_cell(text):
+    """Parses 'TRANSPORT/MODE/PLACEMENT/SIZE' (SIZE as in the CLI: 64, 1K, 4KiB) into a Cell."""
+    parts = text.split("/")
+    if len(parts) != 4 or not all(parts):
+        raise ValueError(f"'{text}' is not TRANSPORT/MODE/PLACEMENT/SIZE, e.g. memcpy/thread/same/64")
+    match = re.fullmatch(r"(\d+)\s*([A-Za-z]*)", parts[3])
+    if not match or match.group(2).lower() not in _SIZE_SUFFIXES:
+        raise ValueError(f"'{parts[3]}' in '{text}' is not a size such as 64, 1K or 4KiB")
+    size = int(match.group(1)) * _SIZE_SUFFIXES[match.group(2).lower()]
+    return Cell(parts[0], parts[1], parts[2], size)
+
+
+def load_files(paths):
+    return [load_file(path) for path in paths]
+
+
+def load_file(path):
+    path = Path(path)
+    text = _read_text(path)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header = _read_header(path, reader)
+    result = ResultFile(path=path, columns=header, manifest={})
+    first_line_of_rep = {}
+    try:
+        for fields in reader:
+            if not any(fields):
+                continue  # a blank line, e.g. at the end of a hand-edited file
+            row = _parse_row(path, reader.line_num, header, fields)
+            _check_unique(path, row, first_line_of_rep)
+            result.rows_by_cell.setdefault(row.cell, []).append(row)
+            if not result.manifest:
+                result.manifest = {c: fields[header.index(c)] for c in MANIFEST_COLUMNS if c in header}
+    except csv.Error as error:
+        raise CsvError(path, reader.line_num, f"not valid CSV: {error}") from None
+    return result
+
+
+def _read_text(path):
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise CsvError(path, 0, f"cannot read: {error.strerror or error}") from None
+    if not data.strip():
+        raise CsvError(path, 1, "empty file, expected a header row")
+    if b"\0" in data:
+        line = data.count(b"\n", 0, data.index(b"\0")) + 1
+        raise CsvError(path, line, "not a text CSV file (NUL byte, binary data?)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise CsvError(path, line, "not a text CSV file (invalid UTF-8, binary data?)") from None
+
+
+def _read_header(path, reader):
+    try:
+        header = [name.strip() for name in next(reader)]
+    except csv.Error as error:
+        raise CsvError(path, reader.line_num, f"not valid CSV: {error}") from None
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise CsvError(path, 1, f"missing required column(s): {', '.join(missing)}")
+    duplicates = sorted({c for c in header if header.count(c) > 1})
+    if duplicates:
+        raise CsvError(path, 1, f"duplicate column(s): {', '.join(duplicates)}")
+    return header
+
+
+def _parse_row(path, line, header, fields):
+    if len(fields) != len(header):
+        raise CsvError(path, line, f"{len(fields)} fields, the header has {len(header)}")
+    record = dict(zip(header, fields))
+    kind = _choice(path, line, record, "row", ROW_KINDS)
+    status = _choice(path, line, record, "status", STATUSES)
+    for column in ("transport", "mode", "placement"):
+        if not record[column]:
+            raise CsvError(path, line, f"empty '{column}'")
+    cell = Cell(record["transport"], record["mode"], record["placement"],
+                _integer(path, line, record, "payload_bytes"))
+    values = {}
+    if status == "ok":
+        values = {c: _number(path, line, record, c) for c in NUMERIC_COLUMNS if c in record}
+    return Row(cell=cell, kind=kind, repetition=_integer(path, line, record, "repetition"),
+               status=status, reason=record.get("reason", ""), values=values, line=line)
+
+
+def _check_unique(path, row, first_line_of_rep):
+    if row.kind != "rep":
+        return
+    key = (row.cell, row.repetition)
+    if key in first_line_of_rep:
+        raise CsvError(path, row.line, f"repetition {row.repetition} of {row.cell} appears twice "
+                                       f"(first on line {first_line_of_rep[key]})")
+    first_line_of_rep[key] = row.line
+
+
+def _choice(path, line, record, column, choices):
+    value = record[column]
+    if value not in choices:
+        raise CsvError(path, line, f"{column} '{value}' is not one of {', '.join(choices)}")
+    return value
+
+
+def _integer(path, line, record, column):
+    value = record[column]
+    if not re.fullmatch(r"[0-9]+", value):
+        raise CsvError(path, line, f"{column} '{value}' is not a non-negative integer")
+    return int(value)
+
+
+def _number(path, line, record, column):
+    text = record[column].strip()
+    if not text:
+        return None  # the schema's "not measured"
+    # Plain decimals, or the exponent form a shortest-representation formatter may print;
+    # not Python's extras (nan, inf, 1_000).
+    if not _NUMBER.fullmatch(text) or not math.isfinite(float(text)):
+        raise CsvError(path, line, f"{column} '{text}' is not a number")
+    return float(text)
