@@ -104,7 +104,7 @@ std::string fixed(double value, int decimals) {
 // at least 1: 9612 -> "9.6K", 11e6 -> "11M", 165e6 -> "165M".
 std::string with_figures(double value, std::span<const std::string_view> suffixes) {
   if (!std::isfinite(value)) return "n/a";
-  if (value < 0) return "-" + with_figures(-value, suffixes);
+  if (value < 0) return with_figures(-value, suffixes).insert(0, 1, '-');
   if (value == 0) return std::string("0").append(suffixes[0]);
   std::size_t step = 0;
   // Rounding decides the step, so that 999.7 becomes "1.0K" and never "1000".

@@ -1,0 +1,47 @@
+// pipe: two anonymous pipes, one per direction.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <utility>
+
+#include "harness/sys/fd.hpp"
+#include "harness/sys/io.hpp"
+#include "harness/transport.hpp"
+
+namespace ipcbench {
+
+// Two pipes (O_CLOEXEC), blocking read() and write(); each side blocks in read() until the
+// whole message has arrived. A message larger than the pipe buffer (64 KiB by default) crosses
+// in several chunks, each one a wake-up. The peer's death is EOF or EPIPE: PeerClosed.
+class Pipe {
+ public:
+  static constexpr TransportInfo kInfo{
+      .name = "pipe",
+      .mechanism = "two pipes, blocking read()/write()",
+      .max_payload_bytes = std::size_t{1} << 20,
+      .wait = WaitKind::block,
+  };
+
+  class Endpoint {
+   public:
+    Endpoint(sys::Fd read_end, sys::Fd write_end) noexcept
+        : read_end_(std::move(read_end)), write_end_(std::move(write_end)) {}
+    void send(std::span<const std::byte> message) { sys::write_exact(write_end_.get(), message); }
+    void receive(std::span<std::byte> message) { sys::read_exact(read_end_.get(), message); }
+
+   private:
+    sys::Fd read_end_;
+    sys::Fd write_end_;
+  };
+
+  explicit Pipe(const TransportSetup&) : to_server_(sys::make_pipe()), to_client_(sys::make_pipe()) {}
+  [[nodiscard]] Endpoint client() noexcept { return {std::move(to_client_.first), std::move(to_server_.second)}; }
+  [[nodiscard]] Endpoint server() noexcept { return {std::move(to_server_.first), std::move(to_client_.second)}; }
+
+ private:
+  sys::FdPair to_server_;  // first: read end, second: write end
+  sys::FdPair to_client_;
+};
+
+}  // namespace ipcbench
