@@ -12,10 +12,10 @@ constexpr std::string_view kHeader =
     "round_trips,elapsed_ns,msgs_per_s,latency_round_trips,"
     "rtt_min_ns,rtt_p50_ns,rtt_p90_ns,rtt_p99_ns,rtt_p999_ns,rtt_p9999_ns,rtt_max_ns,rtt_mean_ns,rtt_stddev_ns,"
     "cpu_client_ns_per_rt,cpu_server_ns_per_rt,vcsw_client_per_rt,ivcsw_client_per_rt,vcsw_server_per_rt,"
-    "ivcsw_server_per_rt,client_cpu,server_cpu,lost,floor_ratio,"
+    "ivcsw_server_per_rt,client_cpu,server_cpu,lost,floor_rtt_ns,floor_ratio,"
     "msgs_per_s_min,msgs_per_s_max,msgs_per_s_cv,rtt_p50_ns_min,rtt_p50_ns_max,rtt_p50_ns_cv,stable,"
     "cpu_model,cpu_count,kernel,virtualization,governor,compiler,compiler_flags,build_type,sanitizer,"
-    "ipcbench_version,git_commit,timer_source,timer_overhead_ns,cpus,floor_rtt_ns";
+    "ipcbench_version,git_commit,timer_source,timer_overhead_ns,cpus";
 
 std::string number(double value) { return fmt::format("{:.6g}", value); }
 std::string integer(double value) { return fmt::format("{:.0f}", value); }
@@ -59,9 +59,10 @@ std::string csv_row(const CellRecord& record, const RepResult& r, std::string_vi
                        usage_field(r.client, &SideUsage::involuntary_switches_per_rt),
                        usage_field(r.server, &SideUsage::voluntary_switches_per_rt),
                        usage_field(r.server, &SideUsage::involuntary_switches_per_rt), r.client.cpu, r.server.cpu);
-    row += fmt::format("{},{},", r.lost, aggregate && aggregate->floor_ratio > 0 ? number(aggregate->floor_ratio) : "");
+    row += fmt::format("{},{},{},", r.lost, r.floor_rtt_ns > 0 ? number(r.floor_rtt_ns) : "",
+                       r.floor_ratio > 0 ? number(r.floor_ratio) : "");
   } else {
-    row += std::string(13 + 8 + 2, ',');
+    row += std::string(13 + 8 + 3, ',');
   }
   if (aggregate && aggregate->repetitions_ok > 0) {
     row += fmt::format("{},{},{},{},{},{},{}", number(aggregate->msgs_per_s.min), number(aggregate->msgs_per_s.max),
@@ -81,10 +82,10 @@ CsvReporter::~CsvReporter() { std::fclose(file_); }
 
 void CsvReporter::on_start(const Manifest& m, std::span<const CellRecord>) {
   manifest_fields_ = fmt::format(
-      "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}", csv_field(m.cpu_model), m.cpu_count, csv_field(m.kernel),
+      "{},{},{},{},{},{},{},{},{},{},{},{},{},{}", csv_field(m.cpu_model), m.cpu_count, csv_field(m.kernel),
       csv_field(m.virtualization), csv_field(m.governor), csv_field(m.compiler), csv_field(m.compiler_flags),
       csv_field(m.build_type), csv_field(m.sanitizer), csv_field(m.ipcbench_version), csv_field(m.git_commit),
-      m.timer_source, number(m.timer_overhead_ns), m.cpus, m.floor_rtt_ns > 0 ? number(m.floor_rtt_ns) : "");
+      m.timer_source, number(m.timer_overhead_ns), m.cpus);
   run_id_ = m.run_id;
   write_row(csv_header());
 }

@@ -32,7 +32,9 @@ json to_json(const RepResult& r) {
               {"p9999", l.p9999_ns}, {"max", l.max_ns}, {"mean", l.mean_ns}, {"stddev", l.stddev_ns}}},
             {"client", to_json(r.client)},
             {"server", to_json(r.server)},
-            {"lost", r.lost}});
+            {"lost", r.lost},
+            {"floor_rtt_ns", r.floor_rtt_ns > 0 ? json(r.floor_rtt_ns) : json(nullptr)},
+            {"floor_ratio", r.floor_ratio > 0 ? json(r.floor_ratio) : json(nullptr)}});
   return j;
 }
 
@@ -44,7 +46,7 @@ json to_json(const Manifest& m) {
           {"build_type", m.build_type},   {"sanitizer", m.sanitizer},
           {"ipcbench_version", m.ipcbench_version}, {"git_commit", m.git_commit},
           {"timer_source", m.timer_source}, {"timer_overhead_ns", m.timer_overhead_ns},
-          {"cpus", m.cpus},               {"floor_rtt_ns", m.floor_rtt_ns > 0 ? json(m.floor_rtt_ns) : json(nullptr)}};
+          {"cpus", m.cpus}};
 }
 
 }  // namespace
@@ -68,7 +70,6 @@ void JsonReporter::on_finish(std::span<const CellRecord> cells) {
     aggregate["stable"] = a.stable;
     aggregate["msgs_per_s_spread"] = {{"min", a.msgs_per_s.min}, {"max", a.msgs_per_s.max}, {"cv", a.msgs_per_s.cv}};
     aggregate["rtt_p50_ns_spread"] = {{"min", a.rtt_p50_ns.min}, {"max", a.rtt_p50_ns.max}, {"cv", a.rtt_p50_ns.cv}};
-    aggregate["floor_ratio"] = a.floor_ratio > 0 ? json(a.floor_ratio) : json(nullptr);
     document["cells"].push_back({{"transport", c.spec.transport},
                                  {"mode", to_string(c.spec.mode)},
                                  {"placement", to_string(c.spec.placement)},

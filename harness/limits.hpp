@@ -3,7 +3,7 @@
 
 namespace ipcbench {
 
-// Two threads pinned to cpu_a and cpu_b bounce one cache line; the best of `samples` runs
+// Two threads pinned to cpu_a and cpu_b bounce one cache line; the median of `samples` runs
 // of `round_trips` each, in ns per round trip.
 double cache_line_round_trip_ns(int cpu_a, int cpu_b, int round_trips = 100'000, int samples = 5);
 

@@ -22,8 +22,7 @@ struct Manifest {
   std::string git_commit;
   std::string timer_source;
   double timer_overhead_ns = 0;
-  std::string cpus;             // "A;B"
-  double floor_rtt_ns = 0;      // cache-line round trip between A and B; 0 when not measured
+  std::string cpus;  // "A;B"
 
   static Manifest collect(const Clock& clock, int cpu_a, int cpu_b);
 };

@@ -120,6 +120,8 @@ CellAggregate aggregate(const std::vector<RepResult>& repetitions) {
     s.cpu = (ok.back()->*side).cpu;
   }
   m.lost = static_cast<std::uint64_t>(med([](const RepResult& r) { return r.lost; }));
+  m.floor_rtt_ns = med([](const RepResult& r) { return r.floor_rtt_ns; });
+  m.floor_ratio = med([](const RepResult& r) { return r.floor_ratio; });
   a.msgs_per_s = spread(field([](const RepResult& r) { return r.msgs_per_s; }));
   a.rtt_p50_ns = spread(field([](const RepResult& r) { return r.latency.p50_ns; }));
   a.stable = a.msgs_per_s.cv <= 0.10 && a.rtt_p50_ns.cv <= 0.10;

@@ -38,6 +38,10 @@ struct RepResult {
   SideUsage client;
   SideUsage server;
   std::uint64_t lost = 0;
+  // Spinners under `cross`: the cache-line round trip measured just before this repetition,
+  // and this repetition's mean round trip over it. 0 when not measured.
+  double floor_rtt_ns = 0;
+  double floor_ratio = 0;
 };
 
 struct Spread {
@@ -54,7 +58,6 @@ struct CellAggregate {
   Spread msgs_per_s;
   Spread rtt_p50_ns;
   bool stable = false;
-  double floor_ratio = 0;  // 0 when not measured
 };
 
 CellAggregate aggregate(const std::vector<RepResult>& repetitions);

@@ -1,4 +1,4 @@
-// Round-robin repetitions over the cells, aggregation, and the floor ratio.
+// Round-robin repetitions over the cells, the floor beside each spinner, aggregation.
 #include "harness/suite.hpp"
 
 #include <algorithm>
@@ -16,20 +16,28 @@ const RegistryEntry* lookup(std::span<const RegistryEntry> registry, std::string
   return it == registry.end() ? nullptr : &*it;
 }
 
-bool wants_floor(std::span<const RegistryEntry> registry, const SuiteRequest& request) {
-  return std::any_of(request.cells.begin(), request.cells.end(), [&](const CellSpec& cell) {
-    const RegistryEntry* e = lookup(registry, cell.transport);
-    return e && e->info.needs_two_cpus() && cell.placement == Placement::cross;
-  });
+// A short floor sample (about 10-50 ms): long enough for a stable median, short enough to
+// sit in the same phase of the host as the repetition after it.
+constexpr int kFloorRoundTrips = 50'000;
+constexpr int kFloorSamples = 3;
+
+RepResult run_repetition(const RegistryEntry& entry, const CellSpec& cell, const RunSettings& settings) {
+  const bool compare_with_floor = entry.info.needs_two_cpus() && cell.placement == Placement::cross;
+  const auto floor = [&] {
+    return cache_line_round_trip_ns(settings.cpus[0], settings.cpus[1], kFloorRoundTrips, kFloorSamples);
+  };
+  const double floor_before = compare_with_floor ? floor() : 0;
+  RepResult result = entry.run(cell, settings);
+  if (compare_with_floor && result.status == Status::ok && result.msgs_per_s > 0) {
+    // Before and after: the repetition's phase of the host lies between the two.
+    result.floor_rtt_ns = (floor_before + floor()) / 2;
+    result.floor_ratio = (1e9 / result.msgs_per_s) / result.floor_rtt_ns;
+  }
+  return result;
 }
 
-void finish_cell(CellRecord& record, const RegistryEntry& entry, const Manifest& manifest,
-                 std::span<Reporter* const> reporters) {
+void finish_cell(CellRecord& record, std::span<Reporter* const> reporters) {
   record.aggregate = aggregate(record.repetitions);
-  const RepResult& m = record.aggregate.median;
-  if (manifest.floor_rtt_ns > 0 && entry.info.needs_two_cpus() && record.spec.placement == Placement::cross &&
-      m.msgs_per_s > 0)
-    record.aggregate.floor_ratio = (1e9 / m.msgs_per_s) / manifest.floor_rtt_ns;
   record.done = true;
   for (Reporter* r : reporters) r->on_cell_done(record);
 }
@@ -46,11 +54,9 @@ std::string skip_reason(const RegistryEntry& entry, const CellSpec& cell) {
   return {};
 }
 
-SuiteOutcome run_suite(std::span<const RegistryEntry> registry, const SuiteRequest& request, Manifest& manifest,
+SuiteOutcome run_suite(std::span<const RegistryEntry> registry, const SuiteRequest& request, const Manifest& manifest,
                        std::span<Reporter* const> reporters) {
   SuiteOutcome outcome;
-  if (wants_floor(registry, request))
-    manifest.floor_rtt_ns = cache_line_round_trip_ns(request.settings.cpus[0], request.settings.cpus[1]);
 
   std::vector<const RegistryEntry*> entries;
   for (const CellSpec& cell : request.cells) {
@@ -73,14 +79,14 @@ SuiteOutcome run_suite(std::span<const RegistryEntry> registry, const SuiteReque
     for (std::size_t i = 0; i < outcome.cells.size(); ++i) {
       CellRecord& record = outcome.cells[i];
       if (record.done) continue;
-      record.repetitions.push_back(entries[i]->run(record.spec, request.settings));
+      record.repetitions.push_back(run_repetition(*entries[i], record.spec, request.settings));
       const RepResult& result = record.repetitions.back();
       if (result.interrupted) {
         outcome.interrupt_signal = interrupt_signal();
         break;
       }
       for (Reporter* r : reporters) r->on_repetition(record, rep);
-      if (result.status != Status::ok || rep == request.repetitions) finish_cell(record, *entries[i], manifest, reporters);
+      if (result.status != Status::ok || rep == request.repetitions) finish_cell(record, reporters);
       if (interrupt_signal()) {
         outcome.interrupt_signal = interrupt_signal();
         break;

@@ -24,9 +24,10 @@ struct SuiteOutcome {
 
 // Repetition 1 of every cell, then repetition 2, ...: a slow phase of a shared host then hits
 // every cell alike. A cell that fails is not repeated; a cell that cannot run (unavailable,
-// payload too large) is reported as skipped. The manifest's floor is measured first when
-// a spinning transport runs under `cross`.
-SuiteOutcome run_suite(std::span<const RegistryEntry> registry, const SuiteRequest& request, Manifest& manifest,
+// payload too large) is reported as skipped. Before each repetition of a spinning transport
+// under `cross`, the cache-line floor between the same CPUs is measured, so that the ratio
+// compares two figures from the same phase of the host.
+SuiteOutcome run_suite(std::span<const RegistryEntry> registry, const SuiteRequest& request, const Manifest& manifest,
                        std::span<Reporter* const> reporters);
 
 // Why the cell cannot run here, or empty.

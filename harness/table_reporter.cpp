@@ -94,7 +94,7 @@ std::string render_seed_table(std::span<const CellRecord> cells, const Manifest&
             continue;
           }
           std::string rate = format_rate(a.median.msgs_per_s);
-          if (a.floor_ratio > 0) rate += fmt::format(" ({:.2f}x floor)", a.floor_ratio);
+          if (a.median.floor_ratio > 0) rate += fmt::format(" ({:.2f}x floor)", a.median.floor_ratio);
           if (a.median.wait == WaitKind::yield) rate += " yield";
           if (a.median.lost > 0) rate += fmt::format(" ({} lost)", a.median.lost);
           if (!a.stable) rate += " ~";
@@ -111,9 +111,11 @@ std::string render_seed_table(std::span<const CellRecord> cells, const Manifest&
     text += fmt::format("Payload {} each way; medians of the repetitions; RTT = round-trip time.\n", format_size(size));
     text += render(table) + "\n";
   }
-  if (manifest.floor_rtt_ns > 0)
-    text += fmt::format("floor: one cache line bounced between CPUs {} takes {} per round trip (ipcbench limits).\n",
-                        manifest.cpus, format_duration_ns(manifest.floor_rtt_ns));
+  if (std::any_of(cells.begin(), cells.end(), [](const CellRecord& c) { return c.aggregate.median.floor_ratio > 0; }))
+    text += fmt::format(
+        "floor: mean round trip over the cache-line round trip between CPUs {} (ipcbench limits), measured just\n"
+        "       before each repetition: the host's phase changes both alike.\n",
+        manifest.cpus);
   text += "yield: both sides on one CPU, so the spinner waited with sched_yield(). ~: repetitions varied by more than 10%.\n";
   for (std::size_t i = 0; i < notes.size(); ++i) text += fmt::format("[{}] {}\n", i + 1, notes[i]);
   return text;

@@ -63,7 +63,7 @@ int run(const RunOptions& options) {
 
   const Clock clock = Clock::calibrate();
   request.settings.clock = &clock;
-  Manifest manifest = Manifest::collect(clock, request.settings.cpus[0], request.settings.cpus[1]);
+  const Manifest manifest = Manifest::collect(clock, request.settings.cpus[0], request.settings.cpus[1]);
   install_interrupt_handlers();
   const SuiteOutcome outcome = run_suite(entries, request, manifest, reporters);
   if (outcome.interrupt_signal != 0) {
@@ -101,7 +101,7 @@ int limits(const std::optional<std::string>& cpus) {
     chosen = sys::allowed_cpus();
   }
   if (chosen.size() < 2) throw UsageError("ipcbench limits needs at least two CPUs");
-  fmt::print("Cache-line round trip between two pinned threads (best of 5 x 100000), the floor for shm-spin:\n");
+  fmt::print("Cache-line round trip between two pinned threads (median of 5 x 100000), the floor for shm-spin:\n");
   for (std::size_t a = 0; a < chosen.size(); ++a)
     for (std::size_t b = a + 1; b < chosen.size(); ++b)
       fmt::print("CPU {} <-> CPU {}: {:.0f} ns\n", chosen[a], chosen[b], cache_line_round_trip_ns(chosen[a], chosen[b]));
