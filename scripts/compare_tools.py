@@ -37,8 +37,8 @@ def run(command, log):
     return result.stdout
 
 
-def ipcbench_round(args, log, csv_path):
-    run([IPCBENCH, "run", "-t", ",".join(MECHANISMS), "-m", "process", "-p", "same", "--cpus", f"{args.cpu},{args.cpu}",
+def ipcbench_round(args, log, csv_path, mechanism):
+    run([IPCBENCH, "run", "-t", mechanism, "-m", "process", "-p", "same", "--cpus", f"{args.cpu},{args.cpu}",
          "-s", str(args.size), "--duration", f"{args.seconds}s", "--repetitions", "1", "--table", "none", "--quiet",
          "--csv", csv_path], log)
     figures = {}
@@ -50,15 +50,11 @@ def ipcbench_round(args, log, csv_path):
     return figures
 
 
-def minimal_round(args, log):
-    figures = {}
+def minimal_round(args, log, mechanism):
     round_trips = str(int(args.seconds * 50_000))
-    for mechanism in MECHANISMS:
-        out = run([MINIMAL, mechanism, str(args.cpu), str(args.size), round_trips], log)
-        fields = dict(kv.split("=") for kv in out.split()[1:])
-        figures[("minimal p50", mechanism)] = float(fields["p50_ns"])
-        figures[("minimal mean", mechanism)] = float(fields["mean_ns"])
-    return figures
+    out = run([MINIMAL, mechanism, str(args.cpu), str(args.size), round_trips], log)
+    fields = dict(kv.split("=") for kv in out.split()[1:])
+    return {("minimal p50", mechanism): float(fields["p50_ns"]), ("minimal mean", mechanism): float(fields["mean_ns"])}
 
 
 def with_server(command, log, body):
@@ -75,14 +71,15 @@ def with_server(command, log, body):
             server.wait()
 
 
-def sockperf_round(args, log):
+def sockperf_round(args, log, mechanism):
     figures = {}
     pin = ["taskset", "-c", str(args.cpu)]
-    for mechanism, flags in (("tcp", ["--tcp"]), ("udp", [])):
+    if mechanism in ("tcp", "udp"):
+        flags = ["--tcp"] if mechanism == "tcp" else []
         port = str(free_port())
         out = with_server(pin + ["sockperf", "server", "-i", "127.0.0.1", "-p", port] + flags, log,
                           lambda: run(pin + ["sockperf", "ping-pong", "-i", "127.0.0.1", "-p", port, "-m", str(args.size),
-                                             "-t", str(int(args.seconds)), "--full-rtt"] + flags, log))
+                                             "-t", str(max(1, round(args.seconds))), "--full-rtt"] + flags, log))
         p50 = re.search(r"percentile 50\.000 =\s+([0-9.]+)", out)
         avg = re.search(r"avg-rtt=([0-9.]+)", out)
         if p50:
@@ -92,12 +89,14 @@ def sockperf_round(args, log):
     return figures
 
 
-def qperf_round(args, log):
+def qperf_round(args, log, mechanism):
+    if mechanism not in ("tcp", "udp"):
+        return {}
     pin = ["taskset", "-c", str(args.cpu)]
     port = str(free_port())
     out = with_server(pin + ["qperf", "-lp", port], log,
-                      lambda: run(pin + ["qperf", "-lp", port, "127.0.0.1", "-m", str(args.size), "-t", str(int(args.seconds)),
-                                         "tcp_lat", "udp_lat"], log))
+                      lambda: run(pin + ["qperf", "-lp", port, "127.0.0.1", "-m", str(args.size), "-t", str(max(1, round(args.seconds))),
+                                         f"{mechanism}_lat"], log))
     figures = {}
     # qperf prints one-way latency (half the round trip) per test.
     for mechanism, value, unit in re.findall(r"(tcp|udp)_lat:\s+latency\s+=\s+([0-9.]+)\s+(ns|us|ms)", out):
@@ -125,11 +124,13 @@ def main():
     samples = {}
     with open(os.path.join(args.out, "raw.log"), "w") as log:
         for r in range(1, args.rounds + 1):
-            # One of each per round, so that a phase of the host hits all of them alike.
-            for figures in (ipcbench_round(args, log, os.path.join(args.out, f"ipcbench-round{r}.csv")),
-                            minimal_round(args, log), sockperf_round(args, log), qperf_round(args, log)):
-                for key, value in figures.items():
-                    samples.setdefault(key, []).append(value)
+            # Every tool back to back for one mechanism, so that a phase of the host hits them alike.
+            for mechanism in MECHANISMS:
+                csv_path = os.path.join(args.out, f"ipcbench-{mechanism}-round{r}.csv")
+                for figures in (ipcbench_round(args, log, csv_path, mechanism), minimal_round(args, log, mechanism),
+                                sockperf_round(args, log, mechanism), qperf_round(args, log, mechanism)):
+                    for key, value in figures.items():
+                        samples.setdefault(key, []).append(value)
             print(f"round {r}/{args.rounds} done", file=sys.stderr)
 
     tools = sorted({tool for tool, _ in samples}, key=lambda t: (t.split()[1], t))
