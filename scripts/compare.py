@@ -8,7 +8,7 @@ import statistics
 import sys
 from dataclasses import asdict, dataclass
 
-from ipcbench_csv import CsvError, load_file, one_line, parse_cell, run_script
+from ipcbench_csv import CsvError, load_file, fail, OneLineParser, parse_cell, run_script
 
 # metric -> (higher is better, default threshold in percent)
 METRICS = {
@@ -54,28 +54,16 @@ def main(argv=None):
         base_series = per_repetition_series(baseline, args.metrics, reference)
         new_series = per_repetition_series(new, args.metrics, reference)
     except (CsvError, UsageError) as error:
-        return fail(error)
+        return fail(PROG, error)
     verdicts, new_cells = compare_files(baseline, new, base_series, new_series, thresholds, args)
     if args.json:
         try:
             write_json(args.json, verdicts, new_cells, thresholds, args)
         except OSError as error:
-            return fail(f"cannot write {args.json}: {error.strerror or error}")
+            return fail(PROG, f"cannot write {args.json}: {error.strerror or error}")
     print_report(verdicts, new_cells, args, reference)
     regressions = sum(v.regression for v in verdicts)
     return 1 if regressions and not args.no_fail else 0
-
-
-def fail(error):
-    print(f"{PROG}: error: {one_line(str(error))}", file=sys.stderr)
-    return 2
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """argparse whose usage errors are one line and exit 2, like every other error here."""
-
-    def error(self, message):
-        self.exit(2, f"{PROG}: error: {message}\n")
 
 
 def parse_args(argv):

@@ -1,5 +1,6 @@
 """Loads and validates ipcbench results CSV (docs/csv-schema.md), keying rows by cell."""
 
+import argparse
 import csv
 import io
 import math
@@ -119,6 +120,19 @@ class ResultFile:
 def one_line(text):
     """Escapes line breaks (a quoted CSV field may hold one) so an error stays on one line."""
     return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
+def fail(prog, error):
+    """Prints `prog: error: ...` on one line and returns exit status 2."""
+    print(f"{prog}: error: {one_line(str(error))}", file=sys.stderr)
+    return 2
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse whose usage errors are one line and exit 2, like every other error here."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}\n")
 
 
 def run_script(main):

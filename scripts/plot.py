@@ -13,7 +13,7 @@ from matplotlib.figure import Figure  # noqa: E402  (the backend must be chosen 
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-from ipcbench_csv import MANIFEST_COLUMNS, Cell, CsvError, load_files, one_line, run_script  # noqa: E402
+from ipcbench_csv import MANIFEST_COLUMNS, Cell, CsvError, load_files, fail, OneLineParser, run_script  # noqa: E402
 
 PROG = "plot.py"
 FORMATS = ("png", "svg")
@@ -71,22 +71,12 @@ def main(argv=None):
         formats = parse_formats(args.format)
         report = make_plots(args.files, Path(args.output), formats, args.label)
     except (CsvError, UsageError) as error:
-        return fail(error)
+        return fail(PROG, error)
     except OSError as error:
-        return fail(f"cannot write {error.filename or args.output}: {error.strerror or error}")
+        return fail(PROG, f"cannot write {error.filename or args.output}: {error.strerror or error}")
     for path in report.paths:
         print(path)
     return 0
-
-
-def fail(error):
-    print(f"{PROG}: error: {one_line(str(error))}", file=sys.stderr)
-    return 2
-
-
-class OneLineParser(argparse.ArgumentParser):
-    def error(self, message):
-        self.exit(2, f"{PROG}: error: {message}\n")
 
 
 def parse_args(argv):

@@ -5,18 +5,16 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
-#include <filesystem>
-#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
 
+#include "tests/support/watchdog.hpp"
 #include "harness/message.hpp"
 #include "harness/sys/io.hpp"
 #include "transports/eventfd.hpp"
@@ -32,39 +30,6 @@ class IgnoreSigpipe : public ::testing::Environment {
   void SetUp() override { std::signal(SIGPIPE, SIG_IGN); }  // as the harness does
 };
 [[maybe_unused]] ::testing::Environment* const kIgnoreSigpipe = ::testing::AddGlobalTestEnvironment(new IgnoreSigpipe);
-
-std::size_t open_fd_count() {
-  std::size_t count = 0;
-  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) ++count;
-  return count;
-}
-
-// Ends the process if a test hangs: a blocked receive must never be what stops the suite.
-class Watchdog {
- public:
-  explicit Watchdog(std::chrono::seconds limit)
-      : thread_([this, limit] {
-          std::unique_lock lock(mutex_);
-          if (!done_cv_.wait_for(lock, limit, [this] { return done_; })) {
-            std::fprintf(stderr, "kernel_transports_test: a test hung for %lld s\n", static_cast<long long>(limit.count()));
-            std::abort();
-          }
-        }) {}
-  ~Watchdog() {
-    {
-      std::lock_guard lock(mutex_);
-      done_ = true;
-    }
-    done_cv_.notify_one();
-    thread_.join();
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable done_cv_;
-  bool done_ = false;
-  std::thread thread_;
-};
 
 template <class E>
 concept ReportsLosses = requires(const E& endpoint) { endpoint.lost(); };
@@ -170,12 +135,12 @@ EchoOutcome echo_in_threads(std::size_t size, std::uint64_t round_trips, const E
 template <class T>
 class KernelTransportTest : public ::testing::Test {
  protected:
-  void SetUp() override { fds_before_ = open_fd_count(); }
-  void TearDown() override { EXPECT_EQ(open_fd_count(), fds_before_) << "descriptors leaked"; }
+  void SetUp() override { fds_before_ = testing::open_fd_count(); }
+  void TearDown() override { EXPECT_EQ(testing::open_fd_count(), fds_before_) << "descriptors leaked"; }
 
  private:
   std::size_t fds_before_ = 0;
-  Watchdog watchdog_{std::chrono::seconds(120)};
+  testing::Watchdog watchdog_{std::chrono::seconds(120)};
 };
 
 using KernelTransports = ::testing::Types<Pipe, UnixStream, Udp, UdpEpoll, Eventfd>;
@@ -191,7 +156,7 @@ TYPED_TEST(KernelTransportTest, InfoIsConsistent) {
 
 TYPED_TEST(KernelTransportTest, EchoesEveryByteAtEverySize) {
   for (const std::size_t size : {std::size_t{1}, std::size_t{64}, std::size_t{4096}, TypeParam::kInfo.max_payload_bytes}) {
-    SCOPED_TRACE(testing::Message() << TypeParam::kInfo.name << ", " << size << " bytes");
+    SCOPED_TRACE(::testing::Message() << TypeParam::kInfo.name << ", " << size << " bytes");
     const EchoOutcome separate = echo_in_threads<TypeParam>(size, 200);
     EXPECT_EQ(separate.requests_answered, 200u);
     const EchoOutcome shared = echo_in_threads<TypeParam>(size, 200, {.same_buffer = true});
@@ -291,7 +256,7 @@ TYPED_TEST(UdpTest, DroppedRequestsAreResentAndCounted) {
   constexpr std::uint64_t kDrops = (kRoundTrips - 1) / 4;  // 4 answered per 5 received
   for (const bool same_buffer : {true, false}) {
     for (const std::size_t size : {std::size_t{1}, kUdpMaxPayloadBytes}) {
-      SCOPED_TRACE(testing::Message() << size << " bytes, same buffer " << same_buffer);
+      SCOPED_TRACE(::testing::Message() << size << " bytes, same buffer " << same_buffer);
       const EchoOutcome outcome =
           echo_in_threads<TypeParam>(size, kRoundTrips, {.same_buffer = same_buffer, .drop_every_nth = 5});
       EXPECT_EQ(outcome.lost, kDrops);
@@ -305,7 +270,7 @@ TYPED_TEST(UdpTest, DroppedRequestsAreResentAndCounted) {
 TYPED_TEST(UdpTest, LateReplyIsResentAndStaleCopyDropped) {
   constexpr std::uint64_t kRoundTrips = 10;
   for (const bool same_buffer : {true, false}) {
-    SCOPED_TRACE(testing::Message() << "same buffer " << same_buffer);
+    SCOPED_TRACE(::testing::Message() << "same buffer " << same_buffer);
     const EchoOutcome outcome =
         echo_in_threads<TypeParam>(512, kRoundTrips, {.same_buffer = same_buffer, .stall_before_reply_to = 3});
     EXPECT_GE(outcome.lost, 1u);

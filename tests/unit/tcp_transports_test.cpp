@@ -7,13 +7,10 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
-#include <filesystem>
-#include <mutex>
 #include <new>
 #include <optional>
 #include <stdexcept>
@@ -22,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/watchdog.hpp"
 #include "harness/message.hpp"
 #include "harness/sys/io.hpp"
 #include "transports/epoll.hpp"
@@ -83,44 +81,6 @@ namespace {
 using namespace std::chrono_literals;
 
 long allocations() { return g_allocations.load(std::memory_order_relaxed); }
-
-std::size_t open_fds() {
-  std::size_t count = 0;
-  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) ++count;
-  return count;
-}
-
-// A test that hangs is a failed test: past its deadline the whole binary stops with a message.
-class Watchdog {
- public:
-  explicit Watchdog(std::chrono::seconds limit)
-      : thread_([this, limit] {
-          std::unique_lock lock(mutex_);
-          if (!done_cv_.wait_for(lock, limit, [this] { return done_; })) {
-            const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
-            std::fprintf(stderr, "FATAL: %s.%s still running after %llds: a transport hung\n",
-                         test ? test->test_suite_name() : "?", test ? test->name() : "?",
-                         static_cast<long long>(limit.count()));
-            std::_Exit(3);
-          }
-        }) {}
-  Watchdog(const Watchdog&) = delete;
-  Watchdog& operator=(const Watchdog&) = delete;
-  ~Watchdog() {
-    {
-      std::lock_guard lock(mutex_);
-      done_ = true;
-    }
-    done_cv_.notify_one();
-    thread_.join();
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable done_cv_;
-  bool done_ = false;
-  std::thread thread_;  // last: starts once the members it reads exist
-};
 
 struct EchoResult {
   long round_trips = 0;
@@ -194,10 +154,10 @@ struct Connected {
 template <class T>
 class TcpTransportTest : public ::testing::Test {
  protected:
-  void SetUp() override { fds_before_ = open_fds(); }
-  void TearDown() override { EXPECT_EQ(open_fds(), fds_before_) << "descriptors leaked"; }
+  void SetUp() override { fds_before_ = testing::open_fd_count(); }
+  void TearDown() override { EXPECT_EQ(testing::open_fd_count(), fds_before_) << "descriptors leaked"; }
 
-  Watchdog watchdog_{60s};
+  testing::Watchdog watchdog_{60s};
   std::size_t fds_before_ = 0;
 };
 
@@ -391,8 +351,8 @@ TYPED_TEST(TcpTransportTest, EchoesAcrossFork) {
 
 // Shared by every transport here: setup failures are clear errors, never hangs.
 TEST(TcpLoopbackSetup, ServerWithoutAClientFailsWithinTwoSeconds) {
-  Watchdog watchdog(30s);
-  const std::size_t fds_before = open_fds();
+  testing::Watchdog watchdog(30s);
+  const std::size_t fds_before = testing::open_fd_count();
   {
     Tcp transport(TransportSetup{64});
     try {
@@ -402,7 +362,7 @@ TEST(TcpLoopbackSetup, ServerWithoutAClientFailsWithinTwoSeconds) {
       EXPECT_NE(std::string(error.what()).find("no client connected within 2 s"), std::string::npos) << error.what();
     }
   }
-  EXPECT_EQ(open_fds(), fds_before);
+  EXPECT_EQ(testing::open_fd_count(), fds_before);
 }
 
 TEST(TcpLoopbackSetup, ConnectToAClosedPortNamesTheAddress) {
