@@ -114,7 +114,7 @@ std::string render_seed_table(std::span<const CellRecord> cells, const Manifest&
   if (std::any_of(cells.begin(), cells.end(), [](const CellRecord& c) { return c.aggregate.median.floor_ratio > 0; }))
     text += fmt::format(
         "floor: mean round trip over the cache-line round trip between CPUs {} (ipcbench limits), measured just\n"
-        "       before each repetition: the host's phase changes both alike.\n",
+        "       before and after each repetition, so that a phase of the host moves both alike.\n",
         manifest.cpus);
   text += "yield: both sides on one CPU, so the spinner waited with sched_yield(). ~: repetitions varied by more than 10%.\n";
   for (std::size_t i = 0; i < notes.size(); ++i) text += fmt::format("[{}] {}\n", i + 1, notes[i]);

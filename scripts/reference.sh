@@ -12,9 +12,9 @@ bin=build/harness/app/ipcbench
 "$bin" run --duration 80ms --repetitions 5 --quiet \
   --csv "$out/default-suite.csv" --json "$out/default-suite.json" | tee "$out/default-suite.txt"
 
-# 1 B to 64 KiB, process mode (memcpy: thread), both placements.
+# 1 B to 64 KiB, process mode (memcpy: thread), both placements; udp stops at 65507 B, so it is left out.
 "$bin" run -m process,thread -p cross,same -s 1,64,512,4K,16K,64K --duration 60ms --repetitions 3 --quiet \
-  -t memcpy,shm-spin,shm-sem,eventfd,pipe,unix,tcp,udp,epoll \
+  -t memcpy,shm-spin,shm-sem,eventfd,pipe,unix,tcp,epoll \
   --csv "$out/payload-sweep.csv" | tee "$out/payload-sweep.txt"
 
 /usr/bin/python3 scripts/plot.py "$out/default-suite.csv" -o "$out/plots/default-suite"
