@@ -33,6 +33,11 @@ struct ControlBlock {
 
   alignas(64) std::atomic<std::uint32_t> failed{0};
   char failure[256] = {};
+  // A side that only saw its peer go away. A failing side closes its descriptors while its
+  // exception unwinds, before it records why, so its peer's complaint often comes first; it
+  // is kept apart, and is the reason only when no side says anything better.
+  std::atomic<std::uint32_t> peer_gone{0};
+  char peer_gone_reason[256] = {};
 
   SideReport client;
   SideReport server;
@@ -43,13 +48,19 @@ struct ControlBlock {
   LatencyHistogram latency;
 
   // The first failure wins; later ones are consequences.
-  void fail(std::string_view reason) noexcept {
-    if (failed.exchange(1) != 0) return;
-    const std::size_t n = std::min(reason.size(), sizeof(failure) - 1);
-    std::memcpy(failure, reason.data(), n);
-    failure[n] = '\0';
+  void fail(std::string_view reason) noexcept { record(failed, failure, reason); }
+  void fail_because_peer_gone(std::string_view reason) noexcept { record(peer_gone, peer_gone_reason, reason); }
+  [[nodiscard]] std::string_view failure_reason() const noexcept {
+    return failed.load() ? failure : peer_gone.load() ? peer_gone_reason : "";
   }
-  [[nodiscard]] std::string_view failure_reason() const noexcept { return failed.load() ? failure : ""; }
+
+ private:
+  static void record(std::atomic<std::uint32_t>& flag, char (&text)[256], std::string_view reason) noexcept {
+    if (flag.exchange(1) != 0) return;
+    const std::size_t n = std::min(reason.size(), sizeof(text) - 1);
+    std::memcpy(text, reason.data(), n);
+    text[n] = '\0';
+  }
 };
 
 static_assert(std::atomic<Phase>::is_always_lock_free && std::atomic<std::uint64_t>::is_always_lock_free,

@@ -11,6 +11,7 @@
 #include "harness/buffer.hpp"
 #include "harness/clock.hpp"
 #include "harness/control_block.hpp"
+#include "harness/fault_injection.hpp"
 #include "harness/message.hpp"
 #include "harness/settings.hpp"
 #include "harness/sys/io.hpp"
@@ -96,9 +97,14 @@ class Delayed {
 
 // The client's whole repetition: warm-up, throughput pass, latency pass, stop. Results and
 // progress go to the control block; the supervisor watches progress to spot a stalled peer.
+// `fault` is looked at once per phase, never per message.
 template <Endpoint E, bool kVerify>
 void run_client(E& endpoint, const PassPlan& plan, const Clock& clock, ControlBlock& control,
-                std::size_t payload_bytes, bool has_server) {
+                std::size_t payload_bytes, bool has_server, const FaultInjection& fault = {}) {
+  const auto enter = [&](Phase phase) {
+    control.phase.store(phase, std::memory_order_relaxed);
+    inject_fault(fault, FaultInjection::Side::client, phase);
+  };
   MessageBuffer buffer(payload_bytes);
   Pinger<E, kVerify> pinger(endpoint, buffer.bytes());
   const ThreadUsage start_usage = ThreadUsage::now();
@@ -109,7 +115,7 @@ void run_client(E& endpoint, const PassPlan& plan, const Clock& clock, ControlBl
 
   // Warm-up: not recorded; it also sizes the batches after which progress is published and
   // the clock is read, at about one millisecond each.
-  control.phase.store(Phase::warmup, std::memory_order_relaxed);
+  enter(Phase::warmup);
   const std::uint64_t warmup_start = clock.now();
   std::uint64_t warmup_done = 0;
   while (warmup_done < plan.warmup_round_trips) {
@@ -138,10 +144,10 @@ void run_client(E& endpoint, const PassPlan& plan, const Clock& clock, ControlBl
     return std::pair{done, clock.to_ns(now - start)};
   };
 
-  control.phase.store(Phase::throughput, std::memory_order_relaxed);
+  enter(Phase::throughput);
   const auto [round_trips, elapsed_ns] = run_pass([&](std::uint64_t n) { pinger.run(n); });
 
-  control.phase.store(Phase::latency, std::memory_order_relaxed);
+  enter(Phase::latency);
   LatencyHistogram& histogram = control.latency;
   run_pass([&](std::uint64_t n) {
     for (std::uint64_t i = 0; i < n; ++i) {
@@ -161,14 +167,21 @@ void run_client(E& endpoint, const PassPlan& plan, const Clock& clock, ControlBl
 }
 
 // The server's whole repetition: echo every message, marked as a reply, until the stop.
-template <Endpoint E, bool kVerify>
-void run_server(E& endpoint, ControlBlock& control, std::size_t payload_bytes) {
+// The server does not know the client's phases; only the instantiation for an armed fault
+// (kInjectFaults) reads the client's phase, once per message, to fire it.
+template <Endpoint E, bool kVerify, bool kInjectFaults = false>
+void run_server(E& endpoint, ControlBlock& control, std::size_t payload_bytes, const FaultInjection& fault = {}) {
   MessageBuffer buffer(payload_bytes);
   const std::span<std::byte> message = buffer.bytes();
   const Header header(payload_bytes);
   const ThreadUsage start_usage = ThreadUsage::now();
   for (;;) {
     endpoint.receive(message);
+    if constexpr (kInjectFaults) {
+      // After the receive, the client is blocked inside the phase it published before sending.
+      const Phase phase = control.phase.load(std::memory_order_acquire);
+      if (phase >= fault.phase && phase != Phase::finished) inject_fault(fault, FaultInjection::Side::server, fault.phase);
+    }
     if (header.may_be_stop(message)) [[unlikely]] {
       if (control.stop_requested.load(std::memory_order_acquire) != 0) break;
     }

@@ -1,5 +1,6 @@
 // The words the CLI, the CSV and the reasons use for the harness's enums.
 #include "harness/control_block.hpp"
+#include "harness/fault_injection.hpp"
 #include "harness/results.hpp"
 #include "harness/transport.hpp"
 
@@ -50,6 +51,24 @@ std::string_view to_string(Status status) noexcept {
     case Status::ok: return "ok";
     case Status::failed: return "failed";
     case Status::skipped: return "skipped";
+  }
+  return "?";
+}
+
+std::string_view to_string(FaultInjection::Side side) noexcept {
+  switch (side) {
+    case FaultInjection::Side::none: return "none";
+    case FaultInjection::Side::client: return "client";
+    case FaultInjection::Side::server: return "server";
+  }
+  return "?";
+}
+
+std::string_view to_string(FaultInjection::Action action) noexcept {
+  switch (action) {
+    case FaultInjection::Action::sigkill: return "kill";
+    case FaultInjection::Action::sigstop: return "stop";
+    case FaultInjection::Action::exit_early: return "exit";
   }
   return "?";
 }

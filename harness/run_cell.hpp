@@ -1,16 +1,19 @@
 // run_repetition<T>: one repetition of one cell of transport T, the only place a transport type meets a mode.
 #pragma once
 
+#include <chrono>
 #include <exception>
 #include <optional>
 #include <thread>
 #include <vector>
 
 #include "harness/clock.hpp"
+#include "harness/current_side.hpp"
 #include "harness/loops.hpp"
 #include "harness/results.hpp"
 #include "harness/supervisor.hpp"
 #include "harness/sys/affinity.hpp"
+#include "harness/sys/io.hpp"
 #include "harness/sys/mapping.hpp"
 
 namespace ipcbench {
@@ -21,13 +24,26 @@ RepResult setup_failure(const std::exception& error, WaitKind wait);
 
 namespace detail {
 
+// A side whose peer went away waits this long for the peer to record why before it ends its
+// process: in thread mode that would end the failing thread too, which closed its descriptors
+// while its exception unwound but has not reached its catch yet.
+inline void wait_for_cause(const ControlBlock& control) noexcept {
+  for (int ms = 0; ms < 50 && control.failed.load(std::memory_order_acquire) == 0; ++ms)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+}
+
 // A side that fails records why and ends its whole process at once: in thread mode that
 // also ends the other thread, which may be blocked on the peer that just gave up.
 template <class Body>
 void as_side(ControlBlock& control, std::string_view role, Body&& body) noexcept {
   sys::name_current_thread(role == "server" ? "ipcb-server" : "ipcb-client");
+  g_current_side = {&control, role};
   try {
     body();
+  } catch (const PeerClosed& error) {
+    control.fail_because_peer_gone(fmt::format("{} side: {}", role, error.what()));
+    wait_for_cause(control);
+    sys::Child::exit_now(1);
   } catch (const std::exception& error) {
     control.fail(fmt::format("{} side: {}", role, error.what()));
     sys::Child::exit_now(1);
@@ -53,27 +69,38 @@ void with_delay(E& endpoint, const RunSettings& settings, std::string_view name,
 
 template <class E>
 void client_side(E& endpoint, const CellSpec& cell, const RunSettings& settings, ControlBlock& control,
-                 std::string_view name, bool has_server) {
+                 std::string_view name, bool has_server, const FaultInjection& fault) {
+  inject_fault(fault, FaultInjection::Side::client, Phase::setup);
   with_delay(endpoint, settings, name, [&](auto& ep) {
     using Ep = std::remove_reference_t<decltype(ep)>;
     if (settings.plan.verify)
-      run_client<Ep, true>(ep, settings.plan, *settings.clock, control, cell.payload_bytes, has_server);
+      run_client<Ep, true>(ep, settings.plan, *settings.clock, control, cell.payload_bytes, has_server, fault);
     else
-      run_client<Ep, false>(ep, settings.plan, *settings.clock, control, cell.payload_bytes, has_server);
+      run_client<Ep, false>(ep, settings.plan, *settings.clock, control, cell.payload_bytes, has_server, fault);
   });
 }
 
-template <class E>
-void server_side(E& endpoint, const CellSpec& cell, const RunSettings& settings, ControlBlock& control) {
-  if (settings.plan.verify)
-    run_server<E, true>(endpoint, control, cell.payload_bytes);
+template <class E, bool kVerify>
+void server_loop(E& endpoint, const CellSpec& cell, ControlBlock& control, const FaultInjection& fault) {
+  if (fault.side == FaultInjection::Side::server)
+    run_server<E, kVerify, true>(endpoint, control, cell.payload_bytes, fault);
   else
-    run_server<E, false>(endpoint, control, cell.payload_bytes);
+    run_server<E, kVerify>(endpoint, control, cell.payload_bytes);
+}
+
+template <class E>
+void server_side(E& endpoint, const CellSpec& cell, const RunSettings& settings, ControlBlock& control,
+                 const FaultInjection& fault) {
+  inject_fault(fault, FaultInjection::Side::server, Phase::setup);
+  if (settings.plan.verify)
+    server_loop<E, true>(endpoint, cell, control, fault);
+  else
+    server_loop<E, false>(endpoint, cell, control, fault);
 }
 
 template <class T>
 std::vector<Worker> start_workers(std::optional<T>& transport, const CellSpec& cell, const RunSettings& settings,
-                                  ControlBlock& control, std::string_view name) {
+                                  ControlBlock& control, std::string_view name, const FaultInjection& fault) {
   const int client_cpu = settings.cpus[0];
   const int server_cpu = cell.placement == Placement::cross ? settings.cpus[1] : settings.cpus[0];
   std::vector<Worker> workers;
@@ -83,7 +110,7 @@ std::vector<Worker> start_workers(std::optional<T>& transport, const CellSpec& c
                          as_side(control, "client", [&] {
                            pin_if(cell.placement, client_cpu);
                            auto endpoint = transport->loopback();
-                           client_side(endpoint, cell, settings, control, name, false);
+                           client_side(endpoint, cell, settings, control, name, false, fault);
                          });
                          return 0;
                        })});
@@ -93,13 +120,13 @@ std::vector<Worker> start_workers(std::optional<T>& transport, const CellSpec& c
                            as_side(control, "server", [&] {
                              pin_if(cell.placement, server_cpu);
                              auto endpoint = transport->server();
-                             server_side(endpoint, cell, settings, control);
+                             server_side(endpoint, cell, settings, control, fault);
                            });
                          });
                          as_side(control, "client", [&] {
                            pin_if(cell.placement, client_cpu);
                            auto endpoint = transport->client();
-                           client_side(endpoint, cell, settings, control, name, true);
+                           client_side(endpoint, cell, settings, control, name, true, fault);
                          });
                          server.join();
                          return 0;
@@ -112,7 +139,7 @@ std::vector<Worker> start_workers(std::optional<T>& transport, const CellSpec& c
                            pin_if(cell.placement, server_cpu);
                            auto endpoint = transport->server();
                            transport.reset();
-                           server_side(endpoint, cell, settings, control);
+                           server_side(endpoint, cell, settings, control, fault);
                          });
                          return 0;
                        })});
@@ -121,7 +148,7 @@ std::vector<Worker> start_workers(std::optional<T>& transport, const CellSpec& c
                            pin_if(cell.placement, client_cpu);
                            auto endpoint = transport->client();
                            transport.reset();
-                           client_side(endpoint, cell, settings, control, name, true);
+                           client_side(endpoint, cell, settings, control, name, true, fault);
                          });
                          return 0;
                        })});
@@ -135,9 +162,10 @@ RepResult run_with(const CellSpec& cell, const RunSettings& settings, std::strin
   sys::Shared<ControlBlock> control;
   std::optional<T> transport;
   std::vector<Worker> workers;
+  const FaultInjection fault = settings.fault.armed_for(name) ? settings.fault : FaultInjection{};
   try {
     transport.emplace(TransportSetup{cell.payload_bytes});
-    workers = start_workers(transport, cell, settings, *control, name);
+    workers = start_workers(transport, cell, settings, *control, name, fault);
   } catch (const std::exception& error) {
     return setup_failure(error, wait);
   }

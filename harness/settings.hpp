@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "harness/fault_injection.hpp"
 #include "harness/transport.hpp"
 
 namespace ipcbench {
@@ -39,6 +40,7 @@ struct RunSettings {
   std::array<int, 2> cpus{0, 1};  // client, server under `cross`; both on cpus[0] under `same`
   std::chrono::milliseconds peer_timeout{2000};
   InjectedDelay injected_delay;
+  FaultInjection fault;  // tests only
   const Clock* clock = nullptr;
 };
 

@@ -19,6 +19,8 @@ extern "C" void record_interrupt(int signal) { g_interrupt_signal = signal; }
 
 // Rare enough not to disturb a pinned measurement, often enough to react well within 2 s.
 constexpr int kCheckIntervalMs = 100;
+// How long the peer of a side that died gets to end on its own before the verdict.
+constexpr int kSettleMs = 50;
 
 std::string describe_others(const std::vector<Worker>& workers, const Worker& except) {
   std::string text;
@@ -29,12 +31,82 @@ std::string describe_others(const std::vector<Worker>& workers, const Worker& ex
   return text;
 }
 
-void wait_for_event(const std::vector<Worker>& workers) {
+void wait_for_event(const std::vector<Worker>& workers, int timeout_ms) {
   std::vector<pollfd> fds;
   for (const Worker& w : workers)
     if (!w.child.status() && w.child.pidfd() >= 0) fds.push_back({w.child.pidfd(), POLLIN, 0});
   // Without pidfds (old kernels) this degrades to polling waitpid every interval.
-  ::poll(fds.data(), fds.size(), kCheckIntervalMs);
+  ::poll(fds.data(), fds.size(), timeout_ms);
+}
+
+// A side that ends with status 0 before its work is done is as wrong as one that crashes: a
+// server is done only once the client asked it to stop; a client, or the one worker of
+// thread mode, once the client reached `finished`.
+bool ended_early(const Worker& w, const ControlBlock& control) {
+  if (w.role == "server") return control.stop_requested.load(std::memory_order_acquire) == 0;
+  return control.phase.load(std::memory_order_acquire) != Phase::finished;
+}
+
+enum class CauseKind { killed, ended_early, failed };
+
+struct Verdict {
+  bool all_ended = true;
+  const Worker* cause = nullptr;
+  CauseKind kind = CauseKind::failed;
+};
+
+// Reaps whoever has ended and picks the cause, if any: a signal first, then an early clean
+// exit (whose peer then fails because it is gone), then a side that reported a failure.
+Verdict reap(std::vector<Worker>& workers, const ControlBlock& control) {
+  Verdict v;
+  const Worker* early = nullptr;
+  const Worker* failed = nullptr;
+  for (Worker& w : workers) {
+    const auto status = w.child.try_reap();
+    if (!status) {
+      v.all_ended = false;
+    } else if (status->signaled()) {
+      if (!v.cause) v.cause = &w;
+    } else if (status->clean()) {
+      if (!early && ended_early(w, control)) early = &w;
+    } else if (!failed) {
+      failed = &w;
+    }
+  }
+  if (v.cause) v.kind = CauseKind::killed;
+  else if (early) v = {v.all_ended, early, CauseKind::ended_early};
+  else if (failed) v = {v.all_ended, failed, CauseKind::failed};
+  return v;
+}
+
+std::string blame(const std::vector<Worker>& workers, const Worker& cause, CauseKind kind, const ControlBlock& control) {
+  const std::string_view reported = control.failure_reason();
+  const std::string_view phase = to_string(control.phase.load());
+  if (kind == CauseKind::failed && !reported.empty()) return std::string(reported);
+  std::string reason =
+      kind == CauseKind::ended_early
+          ? fmt::format("{} (pid {}) exited early with status 0 during {}", cause.role, cause.child.pid(), phase)
+          : fmt::format("{} (pid {}) {} during {}", cause.role, cause.child.pid(), cause.child.status()->describe(), phase);
+  if (!reported.empty()) reason += fmt::format("; then {}", reported);
+  else reason += describe_others(workers, cause);
+  return reason;
+}
+
+// No progress for the whole timeout: a stopped side is named as the cause, else every
+// side's state is listed.
+std::string stall_reason(const std::vector<Worker>& workers, Phase phase, std::chrono::milliseconds timeout) {
+  for (const Worker& w : workers) {
+    const std::string state = w.child.state();
+    if (state.starts_with("stopped"))
+      return fmt::format("{} (pid {}) {} during {}: no progress for {} ms{}", w.role, w.child.pid(), state,
+                         to_string(phase), timeout.count(), describe_others(workers, w));
+  }
+  std::string states;
+  for (const Worker& w : workers)
+    states += fmt::format("{}{} (pid {}) {}", states.empty() ? "" : ", ", w.role, w.child.pid(), w.child.state());
+  return phase == Phase::finished
+             ? fmt::format("the server did not stop within {} ms of the client's stop message ({})", timeout.count(), states)
+             : fmt::format("no progress for {} ms during {}: {}", timeout.count(), to_string(phase), states);
 }
 
 void kill_all(std::vector<Worker>& workers) {
@@ -61,40 +133,31 @@ SupervisionOutcome supervise(std::vector<Worker>& workers, const ControlBlock& c
   Phase last_phase = control.phase.load();
   std::uint64_t last_progress = control.progress.load();
   std::uint64_t last_change_ns = monotonic_raw_ns();
+  bool settled = false;
 
   for (;;) {
-    // Reap everyone before judging: a side killed by a signal is the cause, and its peer's
-    // complaint about the closed connection only the consequence.
-    bool all_ended = true;
-    const Worker* killed = nullptr;
-    const Worker* exited_badly = nullptr;
-    for (Worker& w : workers) {
-      const auto status = w.child.try_reap();
-      if (!status) {
-        all_ended = false;
-      } else if (status->signaled()) {
-        if (!killed) killed = &w;
-      } else if (!status->clean() && !exited_badly) {
-        exited_badly = &w;
-      }
-    }
-    if (killed || exited_badly) {
-      const Worker& cause = killed ? *killed : *exited_badly;
-      const std::string_view reported = control.failure_reason();
-      std::string reason = fmt::format("{} (pid {}) {} during {}", cause.role, cause.child.pid(),
-                                       cause.child.status()->describe(), to_string(control.phase.load()));
-      if (!killed && !reported.empty()) reason = std::string(reported);
-      else if (!reported.empty()) reason += fmt::format("; then {}", reported);
-      else reason += describe_others(workers, cause);
-      kill_all(workers);
-      return {false, false, reason};
-    }
-    if (all_ended) return {true, false, {}};
-
+    // A Ctrl-C reaches the workers too; they die of it, but the run was interrupted, and no
+    // cell failed.
     if (const int signal = interrupt_signal(); signal != 0) {
       kill_all(workers);
       return {false, true, fmt::format("interrupted by {}", signal == SIGINT ? "SIGINT" : "SIGTERM")};
     }
+
+    const Verdict verdict = reap(workers, control);
+    if (verdict.cause && !verdict.all_ended && !settled) {
+      // Reap everyone before judging: a side killed by a signal is the cause, and its peer's
+      // complaint about the closed connection only the consequence, but the peer may be
+      // reaped first. The peer of a dead side ends within moments, if it ends at all.
+      settled = true;
+      wait_for_event(workers, kSettleMs);
+      continue;
+    }
+    if (verdict.cause) {
+      std::string reason = blame(workers, *verdict.cause, verdict.kind, control);
+      kill_all(workers);
+      return {false, false, std::move(reason)};
+    }
+    if (verdict.all_ended) return {true, false, {}};
 
     const Phase phase = control.phase.load();
     const std::uint64_t progress = control.progress.load();
@@ -104,18 +167,11 @@ SupervisionOutcome supervise(std::vector<Worker>& workers, const ControlBlock& c
       last_progress = progress;
       last_change_ns = now_ns;
     } else if (now_ns - last_change_ns > timeout_ns) {
-      std::string states;
-      for (const Worker& w : workers)
-        states += fmt::format("{}{} (pid {}) {}", states.empty() ? "" : ", ", w.role, w.child.pid(), w.child.state());
-      const std::string reason = phase == Phase::finished
-                                     ? fmt::format("the server did not stop within {} ms of the client's stop message ({})",
-                                                   peer_timeout.count(), states)
-                                     : fmt::format("no progress for {} ms during {}: {}", peer_timeout.count(),
-                                                   to_string(phase), states);
+      std::string reason = stall_reason(workers, phase, peer_timeout);
       kill_all(workers);
-      return {false, false, reason};
+      return {false, false, std::move(reason)};
     }
-    wait_for_event(workers);
+    wait_for_event(workers, kCheckIntervalMs);
   }
 }
 

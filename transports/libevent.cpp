@@ -1,6 +1,8 @@
 // The libevent endpoint: one event_base per side, its events created once, the loop run for each message.
 #include "transports/libevent.hpp"
 
+#include "harness/current_side.hpp"
+
 #include <event2/event.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -23,6 +25,26 @@ struct EventFree {
 using EventBasePtr = std::unique_ptr<event_base, EventBaseFree>;
 using EventPtr = std::unique_ptr<event, EventFree>;
 
+// libevent exit()s on a few fatal errors, e.g. when it cannot make its internal socketpair
+// because descriptors ran out: its last message becomes the side's reason instead of a bare
+// "exited with status 1", and nothing is printed by libevent itself.
+thread_local char g_last_message[200] = "";
+
+void keep_message(int /*severity*/, const char* message) noexcept {
+  fmt::format_to_n(g_last_message, sizeof g_last_message - 1, "{}", message).out[0] = '\0';
+}
+
+void fail_side(int /*error*/) noexcept { fail_current_side(fmt::format("libevent: {}", g_last_message)); }
+
+void install_fatal_handlers() noexcept {
+  static const bool installed = [] {
+    event_set_log_callback(&keep_message);
+    event_set_fatal_callback(&fail_side);
+    return true;
+  }();
+  (void)installed;
+}
+
 [[noreturn]] void throw_loop_failed(int result) {
   if (result < 0) throw fmt::system_error(errno, "event_base_loop");
   throw std::logic_error("event_base_loop: no event pending while a transfer is unfinished");
@@ -35,6 +57,7 @@ using EventPtr = std::unique_ptr<event, EventFree>;
 struct LibeventEndpoint::Loop {
   explicit Loop(sys::Fd fd) : socket(std::move(fd)) {
     sys::set_nonblocking(socket.get());
+    install_fatal_handlers();
     base.reset(event_base_new());
     if (!base) throw std::runtime_error("libevent: event_base_new failed");
     read_event.reset(event_new(base.get(), socket.get(), EV_READ | EV_PERSIST, &Loop::on_readable, this));

@@ -34,9 +34,12 @@ pid_t Child::start_fork() {
   if (pid < 0) throw fmt::system_error(errno, "fork");
   if (pid == 0) {
     // The supervisor's signal handlers are not the child's business, and a child must not
-    // outlive a supervisor that was SIGKILLed.
+    // outlive a supervisor that was SIGKILLed. A write to a pipe whose reader died must be
+    // EPIPE (the side reports its peer gone), not a SIGPIPE death that would be blamed as
+    // the cause, whatever the embedding program did with SIGPIPE.
     ::signal(SIGINT, SIG_DFL);
     ::signal(SIGTERM, SIG_DFL);
+    ::signal(SIGPIPE, SIG_IGN);
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) ::_exit(1);
   }
