@@ -1,7 +1,11 @@
 // CSV rows: identity, measurement, spread, manifest, in the order of docs/csv-schema.md.
 #include "harness/csv_reporter.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cerrno>
+#include <system_error>
 #include <fmt/format.h>
 
 namespace ipcbench {
@@ -74,11 +78,11 @@ std::string csv_row(const CellRecord& record, const RepResult& r, std::string_vi
   return row;
 }
 
-CsvReporter::CsvReporter(const std::string& path) : path_(path), file_(std::fopen(path.c_str(), "w")) {
+CsvReporter::CsvReporter(const std::string& path)
+    : path_(path), file_(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) {
   if (!file_) throw fmt::system_error(errno, "cannot open CSV output '{}'", path);
+  if (!write_row(csv_header())) throw fmt::system_error(errno, "cannot write CSV output '{}'", path);
 }
-
-CsvReporter::~CsvReporter() { std::fclose(file_); }
 
 void CsvReporter::on_start(const Manifest& m, std::span<const CellRecord>) {
   manifest_fields_ = fmt::format(
@@ -87,7 +91,6 @@ void CsvReporter::on_start(const Manifest& m, std::span<const CellRecord>) {
       csv_field(m.build_type), csv_field(m.sanitizer), csv_field(m.ipcbench_version), csv_field(m.git_commit),
       m.timer_source, number(m.timer_overhead_ns), m.cpus);
   run_id_ = m.run_id;
-  write_row(csv_header());
 }
 
 void CsvReporter::on_repetition(const CellRecord& record, int repetition) {
@@ -103,11 +106,32 @@ void CsvReporter::on_cell_done(const CellRecord& record) {
                         manifest_fields_));
 }
 
-// One fwrite and a flush per row: an interrupted run leaves whole rows only.
-void CsvReporter::write_row(const std::string& row) {
+// One write per row, straight to the file: an interrupted run leaves whole rows only.
+bool CsvReporter::write_row(const std::string& row) {
+  if (!error_.empty()) return false;
   const std::string line = row + "\r\n";
-  if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fflush(file_) != 0)
-    throw fmt::system_error(errno, "cannot write CSV output '{}'", path_);
+  std::size_t done = 0;
+  while (done < line.size()) {
+    const ssize_t n = ::write(file_.get(), line.data() + done, line.size() - done);
+    if (n > 0) {
+      done += static_cast<std::size_t>(n);
+    } else if (n == 0 || errno != EINTR) {
+      const int error = n < 0 ? errno : ENOSPC;
+      error_ = fmt::format("cannot write CSV output '{}': {}", path_, std::generic_category().message(error));
+      cut_partial_row(done);
+      errno = error;
+      return false;
+    }
+  }
+  whole_rows_bytes_ += line.size();
+  return true;
+}
+
+// A full disk can take half a row; the file is cut back to its last whole row. A device or a
+// pipe cannot be cut, and has nothing to cut.
+void CsvReporter::cut_partial_row(std::size_t written) noexcept {
+  if (written > 0 && ::ftruncate(file_.get(), static_cast<off_t>(whole_rows_bytes_)) != 0) {
+  }
 }
 
 }  // namespace ipcbench

@@ -1,11 +1,12 @@
 // CsvReporter: RFC 4180 rows written with fmt and flushed one by one (docs/csv-schema.md).
 #pragma once
 
-#include <cstdio>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
 #include "harness/reporter.hpp"
+#include "harness/sys/fd.hpp"
 
 namespace ipcbench {
 
@@ -15,21 +16,26 @@ std::string csv_header();
 
 class CsvReporter final : public Reporter {
  public:
-  // Throws std::system_error naming the path if it cannot be opened for writing.
+  // Opens the file and writes the header; throws std::system_error naming the path if either
+  // fails, so that a bad path or a full disk costs no measurement.
   explicit CsvReporter(const std::string& path);
-  ~CsvReporter() override;
-  CsvReporter(const CsvReporter&) = delete;
-  CsvReporter& operator=(const CsvReporter&) = delete;
 
   void on_start(const Manifest& manifest, std::span<const CellRecord>) override;
   void on_repetition(const CellRecord& record, int repetition) override;
   void on_cell_done(const CellRecord& record) override;
 
+  // The first write error, or empty. After one, no more rows are written and the file ends
+  // with the last whole row: the run goes on and its other reporters keep every cell.
+  [[nodiscard]] const std::string& error() const noexcept { return error_; }
+
  private:
-  void write_row(const std::string& row);
+  bool write_row(const std::string& row);
+  void cut_partial_row(std::size_t written) noexcept;
 
   std::string path_;
-  std::FILE* file_;
+  sys::Fd file_;
+  std::uint64_t whole_rows_bytes_ = 0;
+  std::string error_;
   std::string manifest_fields_;
   std::string run_id_;
 };

@@ -48,16 +48,23 @@ void add_run_options(CLI::App& cmd, RunOptions& o) {
 int run(const RunOptions& options) {
   const auto entries = registry();
   SuiteRequest request = build_request(entries, options);
-  // Reporters open their files before anything is measured: a bad path costs nothing.
+  // The table comes first: should the JSON file fail to be written at the end, every cell
+  // has been printed already.
   std::vector<std::unique_ptr<Reporter>> owned;
+  if (options.table == "seed") owned.push_back(std::make_unique<TableReporter>(stdout));
+  if (!options.quiet && ::isatty(STDERR_FILENO)) owned.push_back(std::make_unique<ProgressReporter>(request.repetitions));
+  // Reporters open their files before anything is measured: a bad path costs nothing.
+  const CsvReporter* csv = nullptr;
   try {
-    if (!options.csv.empty()) owned.push_back(std::make_unique<CsvReporter>(options.csv));
+    if (!options.csv.empty()) {
+      auto reporter = std::make_unique<CsvReporter>(options.csv);
+      csv = reporter.get();
+      owned.push_back(std::move(reporter));
+    }
     if (!options.json.empty()) owned.push_back(std::make_unique<JsonReporter>(options.json));
   } catch (const std::system_error& error) {
     throw UsageError(error.what());
   }
-  if (options.table == "seed") owned.push_back(std::make_unique<TableReporter>(stdout));
-  if (!options.quiet && ::isatty(STDERR_FILENO)) owned.push_back(std::make_unique<ProgressReporter>(request.repetitions));
   std::vector<Reporter*> reporters;
   for (const auto& r : owned) reporters.push_back(r.get());
 
@@ -66,6 +73,8 @@ int run(const RunOptions& options) {
   const Manifest manifest = Manifest::collect(clock, request.settings.cpus[0], request.settings.cpus[1]);
   install_interrupt_handlers();
   const SuiteOutcome outcome = run_suite(entries, request, manifest, reporters);
+  if (csv && !csv->error().empty())
+    fmt::print(stderr, "ipcbench: error: {}; the rows before it were kept\n", csv->error());
   if (outcome.interrupt_signal != 0) {
     fmt::print(stderr, "ipcbench: interrupted by {}; finished cells were kept\n",
                outcome.interrupt_signal == SIGINT ? "SIGINT" : "SIGTERM");
@@ -75,7 +84,7 @@ int run(const RunOptions& options) {
     fmt::print(stderr, "ipcbench: {} cell(s) failed\n", outcome.failed_cells);
     return kExitFailedCells;
   }
-  return 0;
+  return csv && !csv->error().empty() ? kExitFailedCells : 0;
 }
 
 int list() {
