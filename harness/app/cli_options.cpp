@@ -66,6 +66,38 @@ InjectedDelay parse_inject_delay(std::span<const RegistryEntry> registry, const 
   return {name, static_cast<std::uint64_t>(parse_duration(text.substr(eq + 1)).count())};
 }
 
+template <class Enum, std::size_t N>
+Enum parse_choice(std::string_view text, std::string_view what, const std::array<std::pair<std::string_view, Enum>, N>& choices) {
+  for (const auto& [name, value] : choices)
+    if (name == text) return value;
+  std::vector<std::string_view> names;
+  for (const auto& choice : choices) names.push_back(choice.first);
+  throw UsageError(fmt::format("invalid --inject-fault {} '{}': valid {}s are {}", what, text, what, fmt::join(names, ", ")));
+}
+
+// TRANSPORT:SIDE:ACTION:PHASE, e.g. pipe:server:kill:throughput. Test-only (docs/reliability.md).
+FaultInjection parse_inject_fault(std::span<const RegistryEntry> registry, const std::string& text) {
+  using namespace std::string_view_literals;
+  using Side = FaultInjection::Side;
+  using Action = FaultInjection::Action;
+  std::vector<std::string> parts;
+  for (std::size_t start = 0, colon = 0; colon != std::string::npos; start = colon + 1) {
+    colon = text.find(':', start);
+    parts.push_back(text.substr(start, colon - start));
+  }
+  if (parts.size() != 4)
+    throw UsageError(fmt::format("invalid --inject-fault '{}': expected TRANSPORT:SIDE:ACTION:PHASE, e.g. pipe:server:kill:throughput", text));
+  parse_transports(registry, parts[0]);
+  return {parts[0],
+          parse_choice(parts[1], "side", std::array{std::pair{"client"sv, Side::client}, std::pair{"server"sv, Side::server}}),
+          parse_choice(parts[2], "action",
+                       std::array{std::pair{"kill"sv, Action::sigkill}, std::pair{"stop"sv, Action::sigstop},
+                                  std::pair{"exit"sv, Action::exit_early}}),
+          parse_choice(parts[3], "phase",
+                       std::array{std::pair{"setup"sv, Phase::setup}, std::pair{"warmup"sv, Phase::warmup},
+                                  std::pair{"throughput"sv, Phase::throughput}, std::pair{"latency"sv, Phase::latency}})};
+}
+
 }  // namespace
 
 std::array<int, 2> choose_cpus(const std::optional<std::string>& cpus, bool need_two) {
@@ -113,6 +145,7 @@ SuiteRequest build_request(std::span<const RegistryEntry> registry, const RunOpt
       throw UsageError(fmt::format("invalid --peer-timeout '{}': expected at least 100ms", *o.peer_timeout));
   }
   if (o.inject_delay) settings.injected_delay = parse_inject_delay(registry, *o.inject_delay);
+  if (o.inject_fault) settings.fault = parse_inject_fault(registry, *o.inject_fault);
   const bool cross = std::find(placements.begin(), placements.end(), Placement::cross) != placements.end();
   settings.cpus = choose_cpus(o.cpus, cross);
 

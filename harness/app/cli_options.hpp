@@ -22,6 +22,7 @@ struct RunOptions {
   std::optional<std::string> cpus;
   std::optional<std::string> peer_timeout;
   std::optional<std::string> inject_delay;
+  std::optional<std::string> inject_fault;  // hidden, for the reliability tests
   bool verify = false;
   std::string csv;
   std::string json;

@@ -38,6 +38,8 @@ void add_run_options(CLI::App& cmd, RunOptions& o) {
   cmd.add_option("--peer-timeout", o.peer_timeout, "a side that makes no progress this long fails the cell (default 2s)");
   cmd.add_option("--inject-delay", o.inject_delay,
                  "TRANSPORT=DURATION: busy-wait after every reply of one transport (to prove the regression gate)");
+  // Hidden: only the reliability tests make a side of a transport fail on purpose.
+  cmd.add_option("--inject-fault", o.inject_fault, "TRANSPORT:SIDE:ACTION:PHASE (tests only)")->group("");
   cmd.add_flag("--verify", o.verify, "check every payload byte on both sides, not just the sequence");
   cmd.add_option("--csv", o.csv, "write every repetition and aggregate as CSV (docs/csv-schema.md)");
   cmd.add_option("--json", o.json, "write the same content as JSON");
