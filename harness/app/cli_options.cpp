@@ -2,6 +2,7 @@
 #include "harness/app/cli_options.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -98,6 +99,19 @@ FaultInjection parse_inject_fault(std::span<const RegistryEntry> registry, const
                                   std::pair{"throughput"sv, Phase::throughput}, std::pair{"latency"sv, Phase::latency}})};
 }
 
+// The file a path names, as far as it exists: "out.csv", "./out.csv" and a symlink to it agree.
+std::filesystem::path resolved(const std::string& path) {
+  std::error_code ignored;
+  return std::filesystem::weakly_canonical(std::filesystem::absolute(path, ignored).lexically_normal(), ignored);
+}
+
+// Two reporters writing one file would leave neither: the JSON would overwrite the CSV.
+void check_outputs(const RunOptions& o) {
+  if (o.csv.empty() || o.json.empty()) return;
+  if (o.csv == o.json || resolved(o.csv) == resolved(o.json))
+    throw UsageError(fmt::format("--csv '{}' and --json '{}' name the same file: give each its own", o.csv, o.json));
+}
+
 }  // namespace
 
 std::array<int, 2> choose_cpus(const std::optional<std::string>& cpus, bool need_two) {
@@ -125,6 +139,7 @@ std::array<int, 2> choose_cpus(const std::optional<std::string>& cpus, bool need
 
 SuiteRequest build_request(std::span<const RegistryEntry> registry, const RunOptions& o) {
   SuiteRequest request;
+  check_outputs(o);
   const auto transports = parse_transports(registry, o.transports);
   const auto modes = parse_enum_list(o.modes, "mode", std::array{Mode::thread, Mode::process, Mode::host});
   if (std::find(modes.begin(), modes.end(), Mode::host) != modes.end())

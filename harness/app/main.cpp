@@ -30,8 +30,9 @@ void add_run_options(CLI::App& cmd, RunOptions& o) {
   cmd.add_option("-m,--modes", o.modes, "thread,process");
   cmd.add_option("-p,--placement", o.placements, "cross (two CPUs), same (one CPU), none (scheduler's choice)");
   cmd.add_option("-s,--sizes", o.sizes, "payload sizes each way, e.g. 64,1K,64K");
-  cmd.add_option("--duration", o.duration, "length of each timed pass, e.g. 500ms, 2s");
-  cmd.add_option("--round-trips", o.round_trips, "round trips per timed pass, instead of --duration");
+  CLI::Option* duration = cmd.add_option("--duration", o.duration, "length of each timed pass, e.g. 500ms, 2s");
+  // Both at once is a typo or a misunderstanding, never a wish that one silently wins.
+  cmd.add_option("--round-trips", o.round_trips, "round trips per timed pass, instead of --duration")->excludes(duration);
   cmd.add_option("--repetitions", o.repetitions, "repetitions of every cell, run round-robin");
   cmd.add_option("--warmup", o.warmup, "warm-up round trips before each repetition (at most duration/10)");
   cmd.add_option("--cpus", o.cpus, "the two CPUs to pin to, A,B (default: the first two allowed)");
@@ -41,8 +42,11 @@ void add_run_options(CLI::App& cmd, RunOptions& o) {
   // Hidden: only the reliability tests make a side of a transport fail on purpose.
   cmd.add_option("--inject-fault", o.inject_fault, "TRANSPORT:SIDE:ACTION:PHASE (tests only)")->group("");
   cmd.add_flag("--verify", o.verify, "check every payload byte on both sides, not just the sequence");
-  cmd.add_option("--csv", o.csv, "write every repetition and aggregate as CSV (docs/csv-schema.md)");
-  cmd.add_option("--json", o.json, "write the same content as JSON");
+  // An empty name is an unset shell variable (--csv "$OUT"), not a wish for no file.
+  const CLI::Validator file_name([](std::string& name) { return name.empty() ? "expected a file name, got ''" : ""; },
+                                 "FILE");
+  cmd.add_option("--csv", o.csv, "write every repetition and aggregate as CSV (docs/csv-schema.md)")->check(file_name);
+  cmd.add_option("--json", o.json, "write the same content as JSON")->check(file_name);
   cmd.add_option("--table", o.table, "seed (default) or none");
   cmd.add_flag("-q,--quiet", o.quiet, "no progress line on stderr");
 }
