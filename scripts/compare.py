@@ -8,7 +8,7 @@ import statistics
 import sys
 from dataclasses import asdict, dataclass
 
-from ipcbench_csv import CsvError, load_file, fail, OneLineParser, parse_cell, run_script
+from ipcbench_csv import Cell, CsvError, load_file, fail, OneLineParser, parse_cell, run_script
 
 # metric -> (higher is better, default threshold in percent)
 METRICS = {
@@ -48,14 +48,15 @@ def main(argv=None):
     try:
         thresholds = parse_thresholds(args.threshold, args.metrics)
         reference = args.normalize_by
-        baseline, new = load_file(args.baseline), load_file(args.new)
-        if not baseline.rows_by_cell:
-            raise UsageError(f"{args.baseline}: no cells to compare against")
-        base_series = per_repetition_series(baseline, args.metrics, reference)
+        baselines, new = [load_file(path) for path in args.baseline], load_file(args.new)
+        for baseline in baselines:
+            if not baseline.rows_by_cell:
+                raise UsageError(f"{baseline.path}: no cells to compare against")
+        base_series = [per_repetition_series(b, args.metrics, reference) for b in baselines]
         new_series = per_repetition_series(new, args.metrics, reference)
     except (CsvError, UsageError) as error:
         return fail(PROG, error)
-    verdicts, new_cells = compare_files(baseline, new, base_series, new_series, thresholds, args)
+    verdicts, new_cells = compare_files(baselines, new, base_series, new_series, thresholds, args)
     if args.json:
         try:
             write_json(args.json, verdicts, new_cells, thresholds, args)
@@ -68,17 +69,23 @@ def main(argv=None):
 
 def parse_args(argv):
     parser = OneLineParser(prog=PROG, description=__doc__.splitlines()[0])
-    parser.add_argument("baseline", metavar="BASELINE.csv")
+    parser.add_argument("baseline", nargs="+", metavar="BASELINE.csv",
+                        help="one or more baseline runs: with several, a change must pass the threshold "
+                             "against every run's median (their run-to-run spread)")
     parser.add_argument("new", metavar="NEW.csv")
     parser.add_argument("--metrics", type=metric_list, default=list(METRICS),
                         help=f"comma-separated subset of {','.join(METRICS)} (default: all)")
     parser.add_argument("--threshold", action="append", default=[], metavar="METRIC=PCT",
                         help="relative change a metric must pass to count, repeatable "
                              "(defaults: " + ", ".join(f"{m}={t:g}" for m, (_, t) in METRICS.items()) + ")")
-    parser.add_argument("--alpha", type=probability, default=0.05,
-                        help="significance level of the two-sided U test (default 0.05)")
-    parser.add_argument("--normalize-by", type=cell_spec, metavar="TRANSPORT/MODE/PLACEMENT/SIZE",
-                        help="divide each repetition by this cell's value in the same repetition")
+    parser.add_argument("--alpha", type=probability, default=0.01,
+                        help="significance level of the two-sided U test (default 0.01: with 5 repetitions a "
+                             "side, only repetitions that do not overlap at all; a run compares ~150 cells "
+                             "and metrics, so 0.05 would flag several by chance)")
+    parser.add_argument("--normalize-by", type=reference_spec, metavar="TRANSPORT[/MODE/PLACEMENT/SIZE]",
+                        help="divide each repetition by this cell's value in the same repetition; a transport "
+                             "alone means that transport in each cell's own mode, placement and size "
+                             "(spinners are divided by their cache-line floor, memcpy by nothing)")
     parser.add_argument("--allow-missing", action="store_true",
                         help="baseline cells missing or failed in NEW are reported, not regressions")
     parser.add_argument("--no-fail", action="store_true", help="exit 0 even on regressions")
@@ -92,6 +99,12 @@ def metric_list(text):
     if unknown or not all(metrics):
         raise argparse.ArgumentTypeError(f"'{text}': choose from {', '.join(METRICS)}")
     return list(dict.fromkeys(metrics))
+
+
+def reference_spec(text):
+    if text and "/" not in text:
+        return text
+    return cell_spec(text)
 
 
 def cell_spec(text):
@@ -129,28 +142,46 @@ def parse_thresholds(overrides, metrics):
 
 
 def per_repetition_series(result, metrics, reference):
-    """{cell: {metric: [value per ok repetition]}}, divided by the reference cell's repetition."""
-    reference_reps = {}
-    if reference is not None:
-        reference_reps = {r.repetition: r for r in result.ok_reps(reference)}
-        if not reference_reps:
+    """{cell: {metric: [value per ok repetition]}}, each divided by its in-run reference.
+
+    The reference is one cell (TRANSPORT/MODE/PLACEMENT/SIZE), or a transport name meaning
+    that transport in each cell's own mode, placement and size: a phase of the host that
+    makes every cross-CPU wake-up slower then cancels out. Whatever the reference, a row that
+    carries the cache-line floor measured beside it (a spinner under cross) is divided by that
+    floor, and a row that waits for nothing (memcpy) by nothing: neither depends on wake-ups.
+    """
+    if isinstance(reference, Cell):
+        if not result.ok_reps(reference):
             state = "has no ok repetitions" if reference in result.rows_by_cell else "is missing"
             raise UsageError(f"{result.path}: reference cell {reference} {state}")
+    elif reference is not None and not any(c.transport == reference for c in result.cells()):
+        raise UsageError(f"{result.path}: reference transport {reference} is missing")
     series = {}
     for cell in result.cells():
-        if cell == reference:
+        if reference is not None and cell_is_reference(cell, reference):
             continue
-        series[cell] = {m: values_of(result.ok_reps(cell), m, reference_reps) for m in metrics}
+        reference_reps = {}
+        if reference is not None:
+            own = reference if isinstance(reference, Cell) else Cell(reference, cell.mode, cell.placement, cell.payload_bytes)
+            reference_reps = {r.repetition: r for r in result.ok_reps(own)}
+        series[cell] = {m: values_of(result.ok_reps(cell), m, reference_reps, reference is not None) for m in metrics}
     return series
 
 
-def values_of(rows, metric, reference_reps):
+def cell_is_reference(cell, reference):
+    return cell == reference if isinstance(reference, Cell) else cell.transport == reference
+
+
+def values_of(rows, metric, reference_reps, normalise):
     values = []
     for row in rows:
         value = row.values.get(metric)
         if value is None:
             continue
-        if reference_reps:
+        if normalise and row.values.get("floor_rtt_ns"):
+            floor = row.values["floor_rtt_ns"]
+            value = value * floor / 1e9 if metric == "msgs_per_s" else value / floor
+        elif normalise and row.wait != "none":
             ref = reference_reps.get(row.repetition)
             divisor = ref.values.get(metric) if ref else None
             if not divisor:
@@ -160,21 +191,27 @@ def values_of(rows, metric, reference_reps):
     return values
 
 
-def compare_files(baseline, new, base_series, new_series, thresholds, args):
+def compare_files(baselines, new, base_series, new_series, thresholds, args):
     verdicts = []
-    for cell, metrics in base_series.items():
-        if not baseline.is_ok(cell):
-            continue  # failed in the baseline too: nothing to hold NEW to
+    cells = sorted({cell for series in base_series for cell in series})
+    for cell in cells:
+        # The runs that measured this cell successfully; a cell failed in every baseline run
+        # holds NEW to nothing.
+        runs = [series[cell] for b, series in zip(baselines, base_series) if cell in series and b.is_ok(cell)]
+        if not runs:
+            continue
         state = new.cell_status(cell)
-        for metric, base_values in metrics.items():
-            if not base_values:
+        for metric in runs[0]:
+            base_runs = [run[metric] for run in runs if run[metric]]
+            if not base_runs:
                 continue
             if state != "ok":
-                verdicts.append(absent_verdict(cell, metric, base_values, state, not args.allow_missing))
+                pooled = [v for run in base_runs for v in run]
+                verdicts.append(absent_verdict(cell, metric, pooled, state, not args.allow_missing))
             else:
-                verdicts.append(judge(cell, metric, base_values, new_series[cell][metric],
-                                      thresholds[metric], args.alpha))
-    new_cells = [str(c) for c in new_series if c not in base_series]
+                verdicts.append(judge(cell, metric, base_runs, new_series[cell][metric], thresholds[metric], args.alpha))
+    known = {cell for series in base_series for cell in series}
+    new_cells = [str(c) for c in new_series if c not in known]
     return verdicts, new_cells
 
 
@@ -183,16 +220,23 @@ def absent_verdict(cell, metric, base_values, state, regression=True):
                    "", None, len(base_values), 0, regression)
 
 
-def judge(cell, metric, base_values, new_values, threshold, alpha):
-    """One metric of one cell: past the threshold, and standing out of the spread?"""
+def judge(cell, metric, base_runs, new_values, threshold, alpha):
+    """One metric of one cell: past the threshold against every baseline run, and out of the spread?"""
+    base_values = [v for run in base_runs for v in run]
     if not new_values:
         return absent_verdict(cell, metric, base_values, "failed")
     base_median, new_median = statistics.median(base_values), statistics.median(new_values)
     change_pct = relative_change_pct(base_median, new_median)
+    # Against each baseline run's median: between runs a shared host moves more than within one.
+    run_changes = [relative_change_pct(statistics.median(run), new_median) for run in base_runs]
+    past_every_run = all(c > 0 for c in run_changes) or all(c < 0 for c in run_changes)
     test, p_value = "", None
     # The epsilon keeps a change of exactly the threshold (25.0% vs 24.999999%) on the counting side.
     if abs(change_pct) + 1e-9 < threshold:
         verdict = "same"
+    elif not past_every_run or min(abs(c) for c in run_changes) + 1e-9 < threshold:
+        verdict = "noisy"
+        test = "runs"
     else:
         test, p_value, stands_out = spread_test(base_values, new_values, new_median > base_median, alpha)
         if not stands_out:
@@ -286,8 +330,9 @@ def tie_group_sizes(ranks):
 
 def print_report(verdicts, new_cells, args, reference):
     if reference is not None:
-        print(f"values are ratios to {reference} in the same repetition of the same file "
-              "(the reference cell itself is not compared)")
+        what = reference if isinstance(reference, Cell) else f"{reference} in the same mode, placement and size"
+        print(f"values are ratios to {what} in the same repetition of the same file, spinners' to their "
+              "cache-line floor, memcpy's raw (the reference itself is not compared)")
     rows = [("cell", "metric", "baseline", "new", "change", "verdict", "evidence")]
     rows += [table_row(v, reference is not None) for v in verdicts]
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]

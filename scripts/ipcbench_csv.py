@@ -26,7 +26,7 @@ NUMERIC_COLUMNS = (
     "rtt_max_ns", "rtt_mean_ns", "rtt_stddev_ns",
     "cpu_client_ns_per_rt", "cpu_server_ns_per_rt",
     "vcsw_client_per_rt", "ivcsw_client_per_rt", "vcsw_server_per_rt", "ivcsw_server_per_rt",
-    "client_cpu", "server_cpu", "lost", "floor_ratio",
+    "client_cpu", "server_cpu", "lost", "floor_rtt_ns", "floor_ratio",
     "msgs_per_s_min", "msgs_per_s_max", "msgs_per_s_cv",
     "rtt_p50_ns_min", "rtt_p50_ns_max", "rtt_p50_ns_cv", "stable",
 )
@@ -64,6 +64,7 @@ class Row:
     reason: str
     values: dict
     line: int
+    wait: str = ""
 
     @property
     def ok(self):
@@ -232,7 +233,8 @@ def _parse_row(path, line, header, fields):
     if status == "ok":
         values = {c: _number(path, line, record, c) for c in NUMERIC_COLUMNS if c in record}
     return Row(cell=cell, kind=kind, repetition=_integer(path, line, record, "repetition"),
-               status=status, reason=record.get("reason", ""), values=values, line=line)
+               status=status, reason=record.get("reason", ""), values=values, line=line,
+               wait=record.get("wait", ""))
 
 
 def _check_unique(path, row, first_line_of_rep):

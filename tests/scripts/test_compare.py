@@ -242,8 +242,8 @@ def test_normal_approximation_agrees_with_exact_count_near_the_limit():
 
 def test_fewer_than_four_repetitions_use_strict_range_non_overlap():
     cell = Cell("pipe", "process", "same", 64)
-    apart = compare.judge(cell, "msgs_per_s", [100, 101, 102], [70, 71, 72], 10, 0.05)
-    overlapping = compare.judge(cell, "msgs_per_s", [100, 80, 102], [70, 85, 72], 10, 0.05)
+    apart = compare.judge(cell, "msgs_per_s", [[100, 101, 102]], [70, 71, 72], 10, 0.05)
+    overlapping = compare.judge(cell, "msgs_per_s", [[100, 80, 102]], [70, 85, 72], 10, 0.05)
     assert (apart.verdict, apart.test) == ("slower", "range")
     assert (overlapping.verdict, overlapping.test) == ("noisy", "range")
 
@@ -251,8 +251,8 @@ def test_fewer_than_four_repetitions_use_strict_range_non_overlap():
 def test_direction_depends_on_the_metric():
     cell = Cell("pipe", "process", "same", 64)
     lower, higher = [100, 101, 102, 103, 104], [130, 131, 132, 133, 134]
-    assert compare.judge(cell, "msgs_per_s", lower, higher, 10, 0.05).verdict == "faster"
-    assert compare.judge(cell, "rtt_p50_ns", lower, higher, 10, 0.05).verdict == "slower"
+    assert compare.judge(cell, "msgs_per_s", [lower], higher, 10, 0.05).verdict == "faster"
+    assert compare.judge(cell, "rtt_p50_ns", [lower], higher, 10, 0.05).verdict == "slower"
 
 
 def simulated_verdicts(cv, slowdown, seeds=300):
@@ -263,7 +263,7 @@ def simulated_verdicts(cv, slowdown, seeds=300):
         rng = random.Random(seed)
         base = [rng.lognormvariate(0, cv) for _ in range(5)]
         new = [rng.lognormvariate(0, cv) * (1 - slowdown) for _ in range(5)]
-        verdicts.append(compare.judge(cell, "msgs_per_s", base, new, 10, 0.05).verdict)
+        verdicts.append(compare.judge(cell, "msgs_per_s", [base], new, 10, 0.01).verdict)
     return verdicts
 
 
@@ -365,3 +365,49 @@ def test_the_harness_own_output_is_read_as_written():
     gate = run_compare("harness_output.csv", "harness_output.csv", "--normalize-by", "memcpy/thread/same/64")
     assert gate.returncode == 0, gate.stdout + gate.stderr
     assert set(table(gate.stdout).values()) == {"same"}
+
+
+def test_several_baseline_runs_turn_a_change_within_their_spread_into_noise():
+    cell = Cell("pipe", "process", "cross", 64)
+    # Two earlier runs at 100 and 70: a new run at 68 is 32% below one but only 3% below the other.
+    runs = [[100, 101, 99, 100, 102], [70, 71, 69, 70, 72]]
+    assert compare.judge(cell, "msgs_per_s", runs[:1], [68, 67, 69, 68, 68], 10, 0.01).verdict == "slower"
+    within = compare.judge(cell, "msgs_per_s", runs, [68, 67, 69, 68, 68], 10, 0.01)
+    assert (within.verdict, within.regression) == ("noisy", False)
+    # Past every run by more than the threshold is still a regression.
+    assert compare.judge(cell, "msgs_per_s", runs, [50, 51, 49, 50, 50], 10, 0.01).verdict == "slower"
+
+
+def test_a_transport_name_normalises_each_cell_by_that_transport_in_its_own_mode_and_placement(tmp_path):
+    header = "run_id,transport,mode,placement,payload_bytes,row,repetition,status,wait,msgs_per_s,rtt_p50_ns,rtt_p99_ns,floor_rtt_ns"
+
+    def write(name, cross_scale, pipe_same):
+        lines = [header]
+        for rep in range(1, 6):
+            # Everything across two CPUs is `cross_scale` slower in this run: the host, not the code.
+            lines.append(f"r,shm-sem,process,cross,64,rep,{rep},ok,block,{20000 / cross_scale},{50000 * cross_scale},{90000 * cross_scale},")
+            lines.append(f"r,pipe,process,cross,64,rep,{rep},ok,block,{21000 / cross_scale},{48000 * cross_scale},{85000 * cross_scale},")
+            lines.append(f"r,shm-sem,process,same,64,rep,{rep},ok,block,230000,4200,5500,")
+            lines.append(f"r,pipe,process,same,64,rep,{rep},ok,block,{pipe_same},{1e9 / pipe_same},5200,")
+            # A spinner: its floor moved with the host too.
+            lines.append(f"r,shm-spin,process,cross,64,rep,{rep},ok,spin,{7e6 / cross_scale},{180 * cross_scale},{200 * cross_scale},{100 * cross_scale}")
+        path = tmp_path / name
+        path.write_text("\n".join(lines) + "\n")
+        return str(path)
+
+    base = write("base.csv", 1.0, 214000)
+    slow_host = write("slow_host.csv", 2.0, 214000)
+    slowed = write("slowed.csv", 2.0, 214000 * 0.8)
+    raw = subprocess.run([str(SCRIPTS / "compare.py"), base, slow_host], capture_output=True, text=True)
+    assert raw.returncode == 1  # without normalisation the slow host looks like a regression
+    result = subprocess.run([str(SCRIPTS / "compare.py"), base, slow_host, "--normalize-by", "shm-sem"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
+    verdicts = table(result.stdout)
+    assert verdicts[("pipe/process/cross/64", "msgs_per_s")] == "same"
+    assert verdicts[("shm-spin/process/cross/64", "rtt_p50_ns")] == "same"  # divided by its floor
+    assert ("shm-sem/process/cross/64", "msgs_per_s") not in verdicts  # the reference is not judged
+    caught = subprocess.run([str(SCRIPTS / "compare.py"), base, slowed, "--normalize-by", "shm-sem"],
+                            capture_output=True, text=True)
+    assert caught.returncode == 1
+    assert table(caught.stdout)[("pipe/process/same/64", "msgs_per_s")] == "slower"
