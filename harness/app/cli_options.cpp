@@ -165,15 +165,25 @@ SuiteRequest build_request(std::span<const RegistryEntry> registry, const RunOpt
   settings.cpus = choose_cpus(o.cpus, cross);
 
   for (std::size_t size : sizes) {
+    // A size that some of the asked-for transports cannot carry is a skipped cell with its
+    // reason (a sweep past udp's 65507 B still runs the rest); one that none can carry is
+    // a mistake.
+    const auto largest = std::max_element(transports.begin(), transports.end(), [](const auto* a, const auto* b) {
+      return a->info.max_payload_bytes < b->info.max_payload_bytes;
+    });
+    if (o.transports_given && size > (*largest)->info.max_payload_bytes)
+      throw UsageError(transports.size() == 1
+                           ? fmt::format("payload {} is too large for {}: its maximum is {}", format_size(size),
+                                         (*largest)->info.name, format_size((*largest)->info.max_payload_bytes))
+                           : fmt::format("payload {} is too large for every transport asked for: the largest maximum is {} ({})",
+                                         format_size(size), format_size((*largest)->info.max_payload_bytes),
+                                         (*largest)->info.name));
     for (const RegistryEntry* entry : transports) {
       const TransportInfo& info = entry->info;
       bool any_mode = false;
       for (Mode mode : modes) {
         if (!info.supports(mode)) continue;
         any_mode = true;
-        if (o.transports_given && size > info.max_payload_bytes)
-          throw UsageError(fmt::format("payload {} is too large for {}: its maximum is {}", format_size(size), info.name,
-                                       format_size(info.max_payload_bytes)));
         for (Placement placement : placements) request.cells.push_back({std::string(info.name), mode, placement, size});
       }
       if (!any_mode && o.transports_given)

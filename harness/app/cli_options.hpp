@@ -28,7 +28,7 @@ struct RunOptions {
   std::string json;
   std::string table = "seed";
   bool quiet = false;
-  bool transports_given = false;  // an explicit -t makes impossible cells an error, not a skip
+  bool transports_given = false;  // an explicit -t makes a size none of them can carry an error
 };
 
 SuiteRequest build_request(std::span<const RegistryEntry> registry, const RunOptions& options);
