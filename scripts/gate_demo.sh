@@ -3,6 +3,7 @@
 # baseline runs, then five runs of the unchanged build that must raise no alarm, then five
 # runs with a deliberate 25% slowdown of one cell (--inject-delay) that must be flagged every time.
 # Usage: scripts/gate_demo.sh [OUT_DIR]   (about 35 minutes on 2 CPUs; run on a quiet machine)
+#        JUDGE_ONLY=1 scripts/gate_demo.sh [OUT_DIR]   re-judges the runs already in OUT_DIR
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-results/gate-demo}
@@ -12,9 +13,11 @@ suite=(run --repetitions 5 --duration 250ms --quiet --table none)   # as in .git
 reference=shm-sem   # each cell over shm-sem in its own mode, placement and size; spinners over their floor
 target=pipe/process/same/64
 
+measure() { [ -n "${JUDGE_ONLY:-}" ] || "$bin" "${suite[@]}" "$@"; }
+
 baselines=()
 for i in 1 2 3; do
-  "$bin" "${suite[@]}" --csv "$out/baseline-$i.csv" || exit 1
+  measure --csv "$out/baseline-$i.csv" || exit 1
   baselines+=("$out/baseline-$i.csv")
 done
 # 25% of the target cell's mean round trip in the first baseline, as a busy-wait after every reply.
@@ -33,7 +36,7 @@ for kind in unchanged slowed; do
   for i in 1 2 3 4 5; do
     extra=()
     [ "$kind" = slowed ] && extra=(--inject-delay "${target%%/*}=${delay_ns}ns")
-    "$bin" "${suite[@]}" "${extra[@]}" --csv "$out/$kind-$i.csv"
+    measure "${extra[@]}" --csv "$out/$kind-$i.csv"
     scripts/compare.py "${baselines[@]}" "$out/$kind-$i.csv" --normalize-by "$reference" >"$out/$kind-$i.txt"
     status=$?
     target_flagged=$(grep -cE "^${target//\//\\/} .* slower" "$out/$kind-$i.txt")
