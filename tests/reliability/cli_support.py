@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
-# Set by ctest (tests/CMakeLists.txt) to the ipcbench of the build under test.
+# Set by ctest (tests/CMakeLists.txt) to the ipcbench of the build under test, and its
+# IPCBENCH_SANITIZE option ('', 'address' or 'thread').
 BINARY = os.environ.get("IPCBENCH_BIN", "")
+SANITIZER = os.environ.get("IPCBENCH_SANITIZE", "")
 WORKER_NAMES = ("ipcb-client", "ipcb-server")
 
 

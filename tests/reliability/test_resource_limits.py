@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cli_support import aggregates, ipcbench, read_csv, require_root_tool, run
+from cli_support import SANITIZER, aggregates, ipcbench, read_csv, require_root_tool, run
 
 SHORT = ["--round-trips", "100", "--warmup", "10", "--repetitions", "1", "--quiet"]
 TCP_OR_UDP = {"select", "epoll", "poll", "tcp", "libevent", "udp", "udp-epoll", "kqueue", "udp-kqueue"}
@@ -42,6 +42,12 @@ def stderr_lines(stderr):
 
 @pytest.mark.parametrize("limit", [6, 7, 9, 12])
 def test_a_low_descriptor_limit_fails_cells_with_a_clear_reason(tmp_path, limit):
+    if SANITIZER == "address":
+        # UBSan's vptr check (part of -fsanitize=undefined) probes a vtable through a pipe()
+        # (sanitizer_common's IsAccessibleMemoryRange): with every descriptor in use, every
+        # virtual call is reported as "invalid vptr" and the run aborts. Not meaningful here;
+        # the Release and TSan runs cover it.
+        pytest.skip("UBSan's vptr check itself needs free descriptors")
     def low_limit():
         resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
 
@@ -118,8 +124,7 @@ def test_no_free_port_fails_only_the_socket_cells_with_a_clear_reason(tmp_path):
     # transport (they all bind port 0) meets EADDRINUSE; the others run as usual.
     holder = Path(__file__).with_name("hold_port.py")
     csv_path = tmp_path / "no_port.csv"
-    setup = "ip link set lo up && echo '40000 40000' > /proc/sys/net/ipv4/ip_local_port_range"
-    status, _, stderr = in_namespace("-n", setup, ["run", "-m", "thread,process", "-p", "same", *SHORT,
+    status, _, stderr = in_namespace("-n", "true", ["run", "-m", "thread,process", "-p", "same", *SHORT,
                                                    "--table", "none", "--csv", str(csv_path)],
                                      prefix=["/usr/bin/python3", str(holder), "40000"])
     cells = aggregates(read_csv(csv_path))
