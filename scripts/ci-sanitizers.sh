@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# The sanitizer and valgrind stages of CI: every test again under ASan+UBSan and under TSan, then
+# a short suite under valgrind memcheck. Run after scripts/test.sh (it reuses build/ for valgrind).
+# Not yet called by .ci/run: a whole run of it had not been timed against CI's 90-minute limit when
+# it was written; docs/reliability.md says what each stage proves.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# What only CI needs: valgrind, and strace for the security test (which skips without it).
+missing=()
+for p in valgrind strace; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Instrumented code must be in every executable and library: flags that reach the libraries
+# but not the tests (or the reverse) would make a sanitizer run prove little. An instrumented
+# function calls the runtime: __asan_report_load* (ASan), __tsan_func_entry (TSan).
+check_instrumented() {
+  local dir=$1 symbol=$2 count=0 file
+  while IFS= read -r file; do
+    [ "$(head -c 4 "$file" | tail -c 3)" = "ELF" ] || [[ "$file" == *.a ]] || continue
+    # grep reads all of nm's output: with -q it could stop early, and pipefail would see SIGPIPE.
+    nm "$file" 2>/dev/null | grep " U ${symbol}" >/dev/null || { echo "ci: $file has no code instrumented for $symbol" >&2; exit 1; }
+    count=$((count + 1))
+  done < <(find "$dir" -name CMakeFiles -prune -o -type f \( -perm -u+x -o -name "*.a" \) ! -name "*.sh" -print)
+  ((count >= 10)) || { echo "ci: only $count executables and libraries in $dir" >&2; exit 1; }
+  echo "ci: code instrumented for $symbol in all $count executables and libraries of $dir"
+}
+
+# RelWithDebInfo: optimized as the numbers are (UB the optimizer exploits shows), with lines
+# in the reports. UBSan stops at the first report (-fno-sanitize-recover in CMakeLists.txt).
+sanitized_tests() {
+  local dir=$1 sanitizer=$2 symbol=$3
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIPCBENCH_SANITIZE="$sanitizer" >/dev/null
+  cmake --build "$dir" -j"$(nproc)"
+  check_instrumented "$dir" "$symbol"
+  ctest --test-dir "$dir" --output-on-failure -j1
+}
+export UBSAN_OPTIONS=print_stacktrace=1
+sanitized_tests build-asan address __asan_report_load
+sanitized_tests build-tsan thread __tsan_func_entry
+
+# Memcheck on the Release build: every transport in both modes on one CPU (two spinning
+# threads under valgrind, which runs one thread at a time, would each wait out a time slice
+# per round trip), a cell killed on purpose, and a bad invocation, so that the failure paths
+# are checked too. Every process, forked workers included, must end with 0 errors, leaks of
+# the kinds definite, indirect and possible counting as errors. Workers end with _exit and
+# never free the copy of the parent's heap they were forked with: that memory is "still
+# reachable", not leaked, and is not counted. Valgrind 3.19 does not know pidfd_open and
+# warns about it; the supervisor then polls, as on kernels without pidfds.
+logs=$(mktemp -d)
+runs=0
+# memcheck EXPECTED_STATUS EVERY|SURVIVORS ARGS...: runs ipcbench ARGS under memcheck. EVERY:
+# every process must report 0 errors. SURVIVORS: a process killed by SIGKILL (as a fault
+# injected on purpose is, or its peer by the supervisor) writes no summary; the others must.
+memcheck() {
+  local expected=$1 who=$2 dir="$logs/$((runs += 1))" status=0
+  shift 2
+  mkdir "$dir"
+  valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 \
+    --trace-children=yes --log-file="$dir/%p.log" build/harness/app/ipcbench "$@" >"$dir/stdout.txt" 2>"$dir/stderr.txt" || status=$?
+  [ "$status" -eq "$expected" ] || { echo "ci: valgrind ipcbench $*: exit $status, expected $expected" >&2; cat "$dir/stderr.txt" >&2; exit 1; }
+  local all summaries clean
+  all=$(ls "$dir"/*.log | wc -l)
+  summaries=$(grep -l "ERROR SUMMARY:" "$dir"/*.log | wc -l)
+  clean=$(grep -l "ERROR SUMMARY: 0 errors from 0 contexts" "$dir"/*.log | wc -l)
+  if [ "$clean" -ne "$summaries" ] || { [ "$who" = EVERY ] && [ "$summaries" -ne "$all" ]; } || [ "$summaries" -eq 0 ]; then
+    grep -L "ERROR SUMMARY: 0 errors from 0 contexts" "$dir"/*.log | xargs cat >&2
+    echo "ci: valgrind ipcbench $*: $clean of $all processes clean ($summaries reported)" >&2
+    exit 1
+  fi
+  echo "ci: valgrind ipcbench $*: 0 errors, no leaks in $clean processes"
+}
+memcheck 0 EVERY run -m thread,process -p same --round-trips 200 --warmup 20 --repetitions 2 --verify \
+  --csv "$logs/r.csv" --json "$logs/r.json"
+# Process mode only: a thread-mode worker ended by the fault while its other thread runs
+# leaves that thread's TLS "possibly lost", which says nothing about ipcbench.
+memcheck 1 SURVIVORS run -t pipe,shm-sem -m process -p same --round-trips 200 --repetitions 1 \
+  --inject-fault pipe:server:kill:throughput --table none
+memcheck 2 EVERY run -t nope
+memcheck 0 EVERY list
+rm -rf "$logs"
