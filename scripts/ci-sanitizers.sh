@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # The sanitizer and valgrind stages of CI: every test again under ASan+UBSan and under TSan, then
-# a short suite under valgrind memcheck. Run after scripts/test.sh (it reuses build/ for valgrind).
-# Not yet called by .ci/run: a whole run of it had not been timed against CI's 90-minute limit when
-# it was written; docs/reliability.md says what each stage proves.
+# a short suite under valgrind memcheck. .ci/run calls it after scripts/test.sh (it reuses build/
+# for valgrind); docs/reliability.md says what each stage proves and how long CI takes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
