@@ -11,7 +11,8 @@
 
 namespace ipcbench {
 
-enum class Phase : std::uint32_t { setup, warmup, throughput, latency, finished };
+// `serving`: the server of a host-mode session, which cannot tell the client's passes apart.
+enum class Phase : std::uint32_t { setup, warmup, throughput, latency, finished, serving };
 std::string_view to_string(Phase phase) noexcept;
 
 struct SideReport {
@@ -27,7 +28,8 @@ struct ControlBlock {
   // that the supervisor's polling of the rest never disturbs it.
   alignas(64) std::atomic<std::uint32_t> stop_requested{0};
 
-  // Written by the client at phase changes and once per batch, read by the supervisor.
+  // Written by the side the supervisor watches (the client; a host-mode server) at phase
+  // changes and as it goes, read by the supervisor.
   alignas(64) std::atomic<Phase> phase{Phase::setup};
   std::atomic<std::uint64_t> progress{0};
 
@@ -38,9 +40,13 @@ struct ControlBlock {
   // is kept apart, and is the reason only when no side says anything better.
   std::atomic<std::uint32_t> peer_gone{0};
   char peer_gone_reason[256] = {};
+  // Set by the server once the stop message ended its loop: a server that exits before is
+  // a failure, however cleanly it exits.
+  std::atomic<std::uint32_t> server_done{0};
 
   SideReport client;
   SideReport server;
+  std::uint64_t server_messages = 0;  // requests the server answered
   std::uint64_t all_round_trips = 0;  // warm-up and both passes
   std::uint64_t round_trips = 0;      // throughput pass
   std::uint64_t elapsed_ns = 0;       // throughput pass

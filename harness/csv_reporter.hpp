@@ -1,4 +1,4 @@
-// CsvReporter: RFC 4180 rows written with fmt and flushed one by one (docs/csv-schema.md).
+// CsvReporter: RFC 4180 rows of the schema's columns, written with fmt and flushed one by one (docs/csv-schema.md).
 #pragma once
 
 #include <cstdint>
@@ -10,9 +10,9 @@
 
 namespace ipcbench {
 
-// Quotes a field when it holds a comma, a quote, CR or LF; doubles the quotes inside.
-std::string csv_field(std::string_view text);
 std::string csv_header();
+// One row, without the line end.
+std::string csv_row(const RowView& row);
 
 class CsvReporter final : public Reporter {
  public:
@@ -20,7 +20,7 @@ class CsvReporter final : public Reporter {
   // fails, so that a bad path or a full disk costs no measurement.
   explicit CsvReporter(const std::string& path);
 
-  void on_start(const Manifest& manifest, std::span<const CellRecord>) override;
+  void on_start(const Manifest& manifest, std::span<const CellRecord>) override { manifest_ = manifest; }
   void on_repetition(const CellRecord& record, int repetition) override;
   void on_cell_done(const CellRecord& record) override;
 
@@ -36,12 +36,7 @@ class CsvReporter final : public Reporter {
   sys::Fd file_;
   std::uint64_t whole_rows_bytes_ = 0;
   std::string error_;
-  std::string manifest_fields_;
-  std::string run_id_;
+  Manifest manifest_;
 };
-
-// One row (without the manifest fields and the line end), for tests and the JSON writer.
-std::string csv_row(const CellRecord& record, const RepResult& result, std::string_view row_kind, int repetition,
-                    Status status, std::string_view reason, const CellAggregate* aggregate);
 
 }  // namespace ipcbench

@@ -1,4 +1,4 @@
-// Test-only fault injection: one side of a repetition kills, stops or quietly ends itself on entering a phase.
+// FaultInjection: what a reliability test asks one side of a repetition to do to itself on entering a phase.
 #pragma once
 
 #include <signal.h>
@@ -13,10 +13,8 @@
 
 namespace ipcbench {
 
-// What the reliability tests (and the hidden --inject-fault option) use to prove that the
-// supervisor turns every way a side can go wrong into a FAILED cell. Checked only where a
-// side enters a phase; the server's per-message phase check exists only in the loop
-// instantiated for an armed fault, so an unarmed run pays nothing.
+// The proof that the supervisor turns every way a side can go wrong into a FAILED cell.
+// Only ArmedHooks (armed_hooks.hpp) reads it: ipcbench_armed and the tests.
 struct FaultInjection {
   enum class Side : std::uint8_t { none, client, server };
   enum class Action : std::uint8_t { sigkill, sigstop, exit_early };
@@ -35,10 +33,9 @@ std::string_view to_string(FaultInjection::Side side) noexcept;
 std::string_view to_string(FaultInjection::Action action) noexcept;
 
 // Ends, stops or exits the calling side's whole process (in thread mode both threads, as a
-// real crash would) if `fault` is aimed at this side and phase.
-inline void inject_fault(const FaultInjection& fault, FaultInjection::Side side, Phase phase) noexcept {
-  if (fault.side != side || fault.phase != phase) return;
-  switch (fault.action) {
+// real crash would).
+inline void inject_fault(FaultInjection::Action action) noexcept {
+  switch (action) {
     case FaultInjection::Action::sigkill: ::kill(::getpid(), SIGKILL); break;
     case FaultInjection::Action::sigstop: ::kill(::getpid(), SIGSTOP); break;
     case FaultInjection::Action::exit_early: sys::Child::exit_now(0);

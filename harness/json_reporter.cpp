@@ -1,4 +1,4 @@
-// The JSON document: manifest, then each cell with its aggregate and repetitions.
+// The JSON document: the manifest, then each cell with its key, aggregate and repetitions, every object from the schema's columns.
 #include "harness/json_reporter.hpp"
 
 #include <cerrno>
@@ -11,42 +11,27 @@ namespace {
 
 using nlohmann::json;
 
-json to_json(const SideUsage& side) {
-  if (!side.known) return nullptr;
-  return {{"cpu_ns_per_rt", side.cpu_ns_per_rt},
-          {"voluntary_switches_per_rt", side.voluntary_switches_per_rt},
-          {"involuntary_switches_per_rt", side.involuntary_switches_per_rt},
-          {"cpu", side.cpu}};
+json to_json(const Value& value) {
+  struct Visit {
+    json operator()(std::monostate) const { return nullptr; }
+    json operator()(const std::string& s) const { return s; }
+    json operator()(std::int64_t n) const { return n; }
+    json operator()(double d) const { return d; }
+  };
+  return std::visit(Visit{}, value);
 }
 
-json to_json(const RepResult& r) {
-  json j = {{"status", to_string(r.status)}, {"reason", r.reason}, {"wait", to_string(r.wait)}};
-  if (r.status != Status::ok && r.round_trips == 0) return j;
-  const LatencySummary& l = r.latency;
-  j.update({{"round_trips", r.round_trips},
-            {"elapsed_ns", r.elapsed_ns},
-            {"msgs_per_s", r.msgs_per_s},
-            {"latency_round_trips", l.round_trips},
-            {"rtt_ns",
-             {{"min", l.min_ns}, {"p50", l.p50_ns}, {"p90", l.p90_ns}, {"p99", l.p99_ns}, {"p999", l.p999_ns},
-              {"p9999", l.p9999_ns}, {"max", l.max_ns}, {"mean", l.mean_ns}, {"stddev", l.stddev_ns}}},
-            {"client", to_json(r.client)},
-            {"server", to_json(r.server)},
-            {"lost", r.lost},
-            {"floor_rtt_ns", r.floor_rtt_ns > 0 ? json(r.floor_rtt_ns) : json(nullptr)},
-            {"floor_ratio", r.floor_ratio > 0 ? json(r.floor_ratio) : json(nullptr)}});
-  return j;
+// The row's columns of the given kinds, by name.
+template <class Wanted>
+json object_of(const RowView& row, Wanted wanted) {
+  json object = json::object();
+  for (const Column& column : columns())
+    if (wanted(column.kind)) object[column.name] = to_json(column.value(row));
+  return object;
 }
 
-json to_json(const Manifest& m) {
-  return {{"run_id", m.run_id},           {"cpu_model", m.cpu_model},
-          {"cpu_count", m.cpu_count},     {"kernel", m.kernel},
-          {"virtualization", m.virtualization}, {"governor", m.governor},
-          {"compiler", m.compiler},       {"compiler_flags", m.compiler_flags},
-          {"build_type", m.build_type},   {"sanitizer", m.sanitizer},
-          {"ipcbench_version", m.ipcbench_version}, {"git_commit", m.git_commit},
-          {"timer_source", m.timer_source}, {"timer_overhead_ns", m.timer_overhead_ns},
-          {"cpus", m.cpus}};
+bool per_row(ColumnKind kind) {
+  return kind == ColumnKind::row || kind == ColumnKind::metric || kind == ColumnKind::spread || kind == ColumnKind::server;
 }
 
 }  // namespace
@@ -57,25 +42,19 @@ JsonReporter::JsonReporter(std::string path) : path_(std::move(path)) {
 }
 
 void JsonReporter::on_finish(std::span<const CellRecord> cells) {
-  json document = {{"manifest", to_json(manifest_)}, {"cells", json::array()}};
+  const CellRecord no_cell;
+  const auto is_run = [](ColumnKind k) { return k == ColumnKind::run; };
+  json document = {{"manifest", object_of(aggregate_row(manifest_.run_id, manifest_, no_cell), is_run)},
+                   {"cells", json::array()}};
   for (const CellRecord& c : cells) {
     if (!c.done) continue;
-    json repetitions = json::array();
-    for (const RepResult& r : c.repetitions) repetitions.push_back(to_json(r));
-    const CellAggregate& a = c.aggregate;
-    json aggregate = to_json(a.median);
-    aggregate["status"] = to_string(a.status);
-    aggregate["reason"] = a.reason;
-    aggregate["repetitions_ok"] = a.repetitions_ok;
-    aggregate["stable"] = a.stable;
-    aggregate["msgs_per_s_spread"] = {{"min", a.msgs_per_s.min}, {"max", a.msgs_per_s.max}, {"cv", a.msgs_per_s.cv}};
-    aggregate["rtt_p50_ns_spread"] = {{"min", a.rtt_p50_ns.min}, {"max", a.rtt_p50_ns.max}, {"cv", a.rtt_p50_ns.cv}};
-    document["cells"].push_back({{"transport", c.spec.transport},
-                                 {"mode", to_string(c.spec.mode)},
-                                 {"placement", to_string(c.spec.placement)},
-                                 {"payload_bytes", c.spec.payload_bytes},
-                                 {"aggregate", aggregate},
-                                 {"repetitions", repetitions}});
+    const RowView aggregate = aggregate_row(manifest_.run_id, manifest_, c);
+    json cell = object_of(aggregate, [](ColumnKind k) { return k == ColumnKind::key; });
+    cell["aggregate"] = object_of(aggregate, per_row);
+    cell["repetitions"] = json::array();
+    for (std::size_t i = 1; i <= c.repetitions.size(); ++i)
+      cell["repetitions"].push_back(object_of(repetition_row(manifest_.run_id, manifest_, c, static_cast<int>(i)), per_row));
+    document["cells"].push_back(std::move(cell));
   }
   std::ofstream out(path_, std::ios::trunc);
   out << document.dump(2) << '\n';

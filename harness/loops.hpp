@@ -1,51 +1,50 @@
-// The ping (client) and pong (server) loops: templates over an Endpoint, so a message costs no virtual call.
+// The ping (client) and pong (server) loops: templates over an Endpoint, a MessageFormat and the side's hooks, so a message costs no virtual call.
 #pragma once
-
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <chrono>
-#include <concepts>
 #include <cstdint>
 
 #include "harness/buffer.hpp"
 #include "harness/clock.hpp"
 #include "harness/control_block.hpp"
-#include "harness/fault_injection.hpp"
+#include "harness/hooks.hpp"
 #include "harness/message.hpp"
 #include "harness/settings.hpp"
-#include "harness/sys/io.hpp"
 #include "harness/transport.hpp"
 #include "harness/usage.hpp"
 
 namespace ipcbench {
 
-[[noreturn]] void throw_bad_reply(std::uint64_t expected_sequence, std::uint64_t header, std::size_t payload_bytes);
 [[noreturn]] void throw_corrupt_payload(std::string_view side, std::uint64_t sequence, std::size_t index);
+[[noreturn]] void throw_no_reply(int sends, std::chrono::milliseconds apart);
 
-// An endpoint that can tell how many datagrams it lost and resent (UDP).
-template <class E>
-concept CountsLosses = requires(const E& endpoint) {
-  { endpoint.lost() } -> std::convertible_to<std::uint64_t>;
-};
+// A lossy endpoint's request is sent this many times at most, kReplyTimeout apart, before
+// the peer is taken as gone (10 x 200 ms: the default peer timeout).
+inline constexpr int kMaxSends = 10;
 
-// One round trip at a time: stamp, send, receive, check.
-template <Endpoint E, bool kVerify>
+// One round trip at a time: stamp, send, receive, check. Over a lossy endpoint a request
+// without a reply in time is sent again (and counted in lost()); a reply to an earlier copy
+// that turns up late is dropped.
+template <Endpoint E, MessageFormat F, bool kVerify>
 class Pinger {
  public:
-  Pinger(E& endpoint, std::span<std::byte> message) noexcept
-      : endpoint_(endpoint), message_(message), header_(message.size()) {}
+  Pinger(E& endpoint, const F& format, std::span<std::byte> message) noexcept
+      : endpoint_(endpoint), format_(format), message_(message) {}
 
-  void round_trip() {
+  // send_ns: the client's clock in ns, for a format that carries it (0: not read).
+  void round_trip(std::uint64_t send_ns = 0) {
     const std::uint64_t sequence = next_sequence_++;
-    header_.stamp(message_, sequence);
-    if constexpr (kVerify) fill_pattern(message_, header_.width(), sequence & header_.mask());
+    stamp(sequence, send_ns);
     endpoint_.send(message_);
-    endpoint_.receive(message_);
-    if (!header_.is_reply_to(message_, sequence)) [[unlikely]]
-      throw_bad_reply(sequence, header_.read(message_), message_.size());
+    if constexpr (LossyEndpoint<E>) {
+      await_reply_resending(sequence, send_ns);
+    } else {
+      endpoint_.receive(message_);
+      if (!format_.is_reply_to(message_, sequence)) [[unlikely]] format_.throw_bad_reply(message_, sequence);
+    }
     if constexpr (kVerify) {
-      const std::size_t bad = find_pattern_error(message_, header_.width(), sequence & header_.mask());
+      const std::size_t bad = find_pattern_error(message_, format_.pattern_offset(), format_.pattern_key(sequence));
       if (bad != message_.size()) [[unlikely]] throw_corrupt_payload("client", sequence, bad);
     }
   }
@@ -54,59 +53,73 @@ class Pinger {
     for (std::uint64_t i = 0; i < round_trips; ++i) round_trip();
   }
 
-  // The server stops when it receives this, if the stop flag was raised first.
-  void send_stop(ControlBlock& control) {
-    control.stop_requested.store(1, std::memory_order_release);
-    header_.stamp_stop(message_);
+  void send_stop() {
+    format_.stamp_stop(message_, next_sequence_);
     endpoint_.send(message_);
   }
 
   [[nodiscard]] std::uint64_t round_trips() const noexcept { return next_sequence_; }
+  [[nodiscard]] std::uint64_t lost() const noexcept { return lost_; }
 
  private:
-  E& endpoint_;
-  std::span<std::byte> message_;
-  Header header_;
-  std::uint64_t next_sequence_ = 0;
-};
+  void stamp(std::uint64_t sequence, std::uint64_t send_ns) noexcept {
+    format_.stamp_request(message_, sequence, send_ns);
+    if constexpr (kVerify) fill_pattern(message_, format_.pattern_offset(), format_.pattern_key(sequence));
+  }
 
-// Busy-waits a fixed time after each reply: the documented knob that proves the regression
-// gate. Only ever instantiated for the transport it is asked for.
-template <Endpoint E>
-class Delayed {
- public:
-  Delayed(E inner, const Clock& clock, std::uint64_t delay_ns) noexcept
-      : inner_(std::move(inner)), clock_(&clock), delay_ticks_(static_cast<std::uint64_t>(static_cast<double>(delay_ns) / clock.ns_per_tick())) {}
-  void send(std::span<const std::byte> message) { inner_.send(message); }
-  void receive(std::span<std::byte> message) {
-    inner_.receive(message);
-    const std::uint64_t until = clock_->now() + delay_ticks_;
-    while (clock_->now() < until) {
+  void await_reply_resending(std::uint64_t sequence, std::uint64_t send_ns) {
+    int sends = 1;
+    for (;;) {
+      if (endpoint_.try_receive(message_)) {
+        if (format_.is_reply_to(message_, sequence)) [[likely]] return;
+        continue;
+      }
+      if (sends == kMaxSends) throw_no_reply(sends, E::kReplyTimeout);
+      ++sends;
+      ++lost_;
+      stamp(sequence, send_ns);  // a stale reply may have landed on the request
+      endpoint_.send(message_);
     }
   }
-  [[nodiscard]] std::uint64_t lost() const noexcept {
-    if constexpr (CountsLosses<E>) return inner_.lost();
-    return 0;
-  }
 
- private:
-  E inner_;
-  const Clock* clock_;
-  std::uint64_t delay_ticks_;
+  E& endpoint_;
+  F format_;
+  std::span<std::byte> message_;
+  std::uint64_t next_sequence_ = 0;
+  std::uint64_t lost_ = 0;
 };
+
+// The server's loop: answer every request, marked as the reply, until the stop. Returns the
+// number of requests answered.
+template <ReliableEndpoint E, MessageFormat F, bool kVerify, SideHooks Hooks>
+std::uint64_t answer_until_stop(E& endpoint, const F& format, std::span<std::byte> message, Hooks& hooks) {
+  std::uint64_t answered = 0;
+  for (;;) {
+    endpoint.receive(message);
+    hooks.on_request();
+    if (format.is_stop(message)) [[unlikely]] return answered;
+    if constexpr (kVerify) {
+      const std::uint64_t key = format.pattern_key(format.sequence_of(message));
+      const std::size_t bad = find_pattern_error(message, format.pattern_offset(), key);
+      if (bad != message.size()) [[unlikely]] throw_corrupt_payload("server", format.sequence_of(message), bad);
+    }
+    format.mark_reply(message);
+    endpoint.send(message);
+    ++answered;
+  }
+}
 
 // The client's whole repetition: warm-up, throughput pass, latency pass, stop. Results and
 // progress go to the control block; the supervisor watches progress to spot a stalled peer.
-// `fault` is looked at once per phase, never per message.
-template <Endpoint E, bool kVerify>
-void run_client(E& endpoint, const PassPlan& plan, const Clock& clock, ControlBlock& control,
-                std::size_t payload_bytes, bool has_server, const FaultInjection& fault = {}) {
+template <Endpoint E, MessageFormat F, bool kVerify, SideHooks Hooks>
+void run_client(E& endpoint, const F& format, const PassPlan& plan, const Clock& clock, ControlBlock& control,
+                bool has_server, Hooks& hooks) {
   const auto enter = [&](Phase phase) {
     control.phase.store(phase, std::memory_order_relaxed);
-    inject_fault(fault, FaultInjection::Side::client, phase);
+    hooks.at_phase(phase);
   };
-  MessageBuffer buffer(payload_bytes);
-  Pinger<E, kVerify> pinger(endpoint, buffer.bytes());
+  MessageBuffer buffer(format.message_bytes());
+  Pinger<E, F, kVerify> pinger(endpoint, format, buffer.bytes());
   const ThreadUsage start_usage = ThreadUsage::now();
   const auto ticks = [&](std::chrono::nanoseconds d) {
     return static_cast<std::uint64_t>(static_cast<double>(d.count()) / clock.ns_per_tick());
@@ -152,48 +165,30 @@ void run_client(E& endpoint, const PassPlan& plan, const Clock& clock, ControlBl
   run_pass([&](std::uint64_t n) {
     for (std::uint64_t i = 0; i < n; ++i) {
       const std::uint64_t before = clock.now();
-      pinger.round_trip();
+      pinger.round_trip(clock.to_ns(before));
       histogram.record(clock.to_ns(clock.now() - before));
     }
   });
 
-  if (has_server) pinger.send_stop(control);
+  if (has_server) pinger.send_stop();
   control.client = start_usage.report_since();
   control.round_trips = round_trips;
   control.elapsed_ns = elapsed_ns;
   control.all_round_trips = pinger.round_trips();
-  if constexpr (CountsLosses<E>) control.lost = endpoint.lost();
+  control.lost = pinger.lost();
   control.phase.store(Phase::finished, std::memory_order_release);
 }
 
-// The server's whole repetition: echo every message, marked as a reply, until the stop.
-// The server does not know the client's phases; only the instantiation for an armed fault
-// (kInjectFaults) reads the client's phase, once per message, to fire it.
-template <Endpoint E, bool kVerify, bool kInjectFaults = false>
-void run_server(E& endpoint, ControlBlock& control, std::size_t payload_bytes, const FaultInjection& fault = {}) {
-  MessageBuffer buffer(payload_bytes);
-  const std::span<std::byte> message = buffer.bytes();
-  const Header header(payload_bytes);
+// The server's whole repetition: its usage around the loop, and the mark that it ended by
+// the stop.
+template <ReliableEndpoint E, MessageFormat F, bool kVerify, SideHooks Hooks>
+void run_server(E& endpoint, const F& format, ControlBlock& control, Hooks& hooks) {
+  MessageBuffer buffer(format.message_bytes());
   const ThreadUsage start_usage = ThreadUsage::now();
-  for (;;) {
-    endpoint.receive(message);
-    if constexpr (kInjectFaults) {
-      // After the receive, the client is blocked inside the phase it published before sending.
-      const Phase phase = control.phase.load(std::memory_order_acquire);
-      if (phase >= fault.phase && phase != Phase::finished) inject_fault(fault, FaultInjection::Side::server, fault.phase);
-    }
-    if (header.may_be_stop(message)) [[unlikely]] {
-      if (control.stop_requested.load(std::memory_order_acquire) != 0) break;
-    }
-    if constexpr (kVerify) {
-      const std::uint64_t sequence = header.read(message);
-      const std::size_t bad = find_pattern_error(message, header.width(), sequence);
-      if (bad != message.size()) [[unlikely]] throw_corrupt_payload("server", sequence, bad);
-    }
-    header.mark_reply(message);
-    endpoint.send(message);
-  }
+  const std::uint64_t answered = answer_until_stop<E, F, kVerify>(endpoint, format, buffer.bytes(), hooks);
   control.server = start_usage.report_since();
+  control.server_messages = answered;
+  control.server_done.store(1, std::memory_order_release);
 }
 
 }  // namespace ipcbench

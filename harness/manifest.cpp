@@ -79,6 +79,8 @@ Manifest Manifest::collect(const Clock& clock, int cpu_a, int cpu_b) {
   m.timer_source = std::string(clock.source());
   m.timer_overhead_ns = clock.read_overhead_ns();
   m.cpus = fmt::format("{};{}", cpu_a, cpu_b);
+  char host[256] = {};
+  m.hostname = ::gethostname(host, sizeof host - 1) == 0 ? host : "unknown";
   return m;
 }
 

@@ -23,6 +23,7 @@ struct Manifest {
   std::string timer_source;
   double timer_overhead_ns = 0;
   std::string cpus;  // "A;B"
+  std::string hostname;
 
   static Manifest collect(const Clock& clock, int cpu_a, int cpu_b);
 };

@@ -1,7 +1,9 @@
-// The message protocol every transport carries: a sequence header, the server's reply mark, the stop message.
+// What a round trip's message carries besides the payload: the sequence, the reply mark, the stop. One format per kind of connection.
 #pragma once
 
 #include <algorithm>
+#include <atomic>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -49,8 +51,64 @@ class Header {
   std::uint64_t mask_;
 };
 
-// --verify: the bytes after the header follow a pattern derived from the sequence, checked
-// in full by the server on the request and by the client on the reply.
+// A message format: how the client stamps a request and recognises its reply, how the server
+// tells a request from the stop and turns a request into its reply. The format owns the
+// bytes it adds; the --verify pattern fills the rest.
+template <class F>
+concept MessageFormat = requires(const F& format, std::span<std::byte> message, std::span<const std::byte> received,
+                                 std::uint64_t sequence) {
+  { format.message_bytes() } -> std::same_as<std::size_t>;
+  { format.pattern_offset() } -> std::same_as<std::size_t>;  // where the --verify pattern starts
+  { format.pattern_key(sequence) } -> std::same_as<std::uint64_t>;
+  format.stamp_request(message, sequence, sequence);  // sequence, the client's send time in ns (or 0)
+  { format.is_reply_to(received, sequence) } -> std::same_as<bool>;
+  format.throw_bad_reply(received, sequence);
+  { format.is_stop(received) } -> std::same_as<bool>;  // server: throws on what is neither request nor stop
+  { format.sequence_of(received) } -> std::same_as<std::uint64_t>;
+  format.mark_reply(message);
+  format.stamp_stop(message, sequence);
+};
+
+[[noreturn]] void throw_bad_reply(std::uint64_t expected_sequence, std::uint64_t header, std::size_t payload_bytes);
+
+// Between two sides the harness starts itself (thread and process mode): nothing crosses but
+// the payload, its first bytes the Header. The stop also raises a flag in the control block,
+// so that a 1-byte sequence of 0xff is not taken for it.
+class InBandFormat {
+ public:
+  InBandFormat(std::size_t payload_bytes, std::atomic<std::uint32_t>& stop_requested) noexcept
+      : header_(payload_bytes), payload_bytes_(payload_bytes), stop_requested_(&stop_requested) {}
+
+  [[nodiscard]] std::size_t message_bytes() const noexcept { return payload_bytes_; }
+  [[nodiscard]] std::size_t pattern_offset() const noexcept { return header_.width(); }
+  [[nodiscard]] std::uint64_t pattern_key(std::uint64_t sequence) const noexcept { return sequence & header_.mask(); }
+  void stamp_request(std::span<std::byte> message, std::uint64_t sequence, std::uint64_t /*send_ns*/) const noexcept {
+    header_.stamp(message, sequence);
+  }
+  [[nodiscard]] bool is_reply_to(std::span<const std::byte> message, std::uint64_t sequence) const noexcept {
+    return header_.is_reply_to(message, sequence);
+  }
+  [[noreturn]] void throw_bad_reply(std::span<const std::byte> message, std::uint64_t sequence) const {
+    ipcbench::throw_bad_reply(sequence, header_.read(message), payload_bytes_);
+  }
+  [[nodiscard]] bool is_stop(std::span<const std::byte> message) const noexcept {
+    return header_.may_be_stop(message) && stop_requested_->load(std::memory_order_acquire) != 0;
+  }
+  [[nodiscard]] std::uint64_t sequence_of(std::span<const std::byte> message) const noexcept { return header_.read(message); }
+  void mark_reply(std::span<std::byte> message) const noexcept { header_.mark_reply(message); }
+  void stamp_stop(std::span<std::byte> message, std::uint64_t /*sequence*/) const noexcept {
+    stop_requested_->store(1, std::memory_order_release);
+    header_.stamp_stop(message);
+  }
+
+ private:
+  Header header_;
+  std::size_t payload_bytes_;
+  std::atomic<std::uint32_t>* stop_requested_;
+};
+
+// --verify: the bytes after the format's own follow a pattern derived from the sequence,
+// checked in full by the server on the request and by the client on the reply.
 inline std::byte pattern_byte(std::uint64_t sequence, std::size_t index) noexcept {
   return static_cast<std::byte>((sequence * 0x9E3779B97F4A7C15ull >> 56) + index * 131u);
 }

@@ -1,6 +1,7 @@
 // The words the CLI, the CSV and the reasons use for the harness's enums.
 #include "harness/control_block.hpp"
 #include "harness/fault_injection.hpp"
+#include "harness/hooks.hpp"
 #include "harness/results.hpp"
 #include "harness/transport.hpp"
 
@@ -42,9 +43,12 @@ std::string_view to_string(Phase phase) noexcept {
     case Phase::throughput: return "the throughput pass";
     case Phase::latency: return "the latency pass";
     case Phase::finished: return "shutdown";
+    case Phase::serving: return "the data phase";
   }
   return "?";
 }
+
+std::string_view to_string(Role role) noexcept { return role == Role::client ? "client" : "server"; }
 
 std::string_view to_string(Status status) noexcept {
   switch (status) {

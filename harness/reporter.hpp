@@ -4,17 +4,9 @@
 #include <span>
 
 #include "harness/manifest.hpp"
-#include "harness/results.hpp"
-#include "harness/settings.hpp"
+#include "harness/schema.hpp"
 
 namespace ipcbench {
-
-struct CellRecord {
-  CellSpec spec;
-  std::vector<RepResult> repetitions;
-  CellAggregate aggregate;
-  bool done = false;
-};
 
 class Reporter {
  public:

@@ -13,28 +13,15 @@
 namespace ipcbench {
 namespace {
 
-SideUsage per_round_trip(const SideReport& side, std::uint64_t round_trips) {
-  if (!side.valid || round_trips == 0) return {};
-  const double n = static_cast<double>(round_trips);
-  return {true, static_cast<double>(side.cpu_ns) / n, static_cast<double>(side.voluntary_switches) / n,
-          static_cast<double>(side.involuntary_switches) / n, side.cpu};
-}
-
-LatencySummary summarize(const LatencyHistogram& h) {
-  const auto p = [&](double q) { return static_cast<double>(h.percentile(q)); };
-  return {h.count(), static_cast<double>(h.min()), p(50), p(90), p(99), p(99.9), p(99.99),
-          static_cast<double>(h.max()), h.mean(), h.stddev()};
-}
+constexpr double kStableCv = 0.10;
 
 double median(std::vector<double> values) {
-  if (values.empty()) return 0;
   std::sort(values.begin(), values.end());
   const std::size_t mid = values.size() / 2;
   return values.size() % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
 }
 
 Spread spread(const std::vector<double>& values) {
-  if (values.empty()) return {};
   const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
   double mean = 0;
   for (double v : values) mean += v;
@@ -47,6 +34,18 @@ Spread spread(const std::vector<double>& values) {
 
 }  // namespace
 
+void record_usage(RepResult& result, Role role, const SideReport& side, std::uint64_t round_trips) {
+  if (!side.valid || round_trips == 0) return;
+  const double n = static_cast<double>(round_trips);
+  const bool client = role == Role::client;
+  result.metrics.set(client ? Metric::cpu_client_ns_per_rt : Metric::cpu_server_ns_per_rt, static_cast<double>(side.cpu_ns) / n);
+  result.metrics.set(client ? Metric::vcsw_client_per_rt : Metric::vcsw_server_per_rt,
+                     static_cast<double>(side.voluntary_switches) / n);
+  result.metrics.set(client ? Metric::ivcsw_client_per_rt : Metric::ivcsw_server_per_rt,
+                     static_cast<double>(side.involuntary_switches) / n);
+  (client ? result.client_cpu : result.server_cpu) = side.cpu;
+}
+
 RepResult collect(const ControlBlock& control, const SupervisionOutcome& outcome, WaitKind wait) {
   RepResult r;
   r.wait = wait;
@@ -56,13 +55,26 @@ RepResult collect(const ControlBlock& control, const SupervisionOutcome& outcome
     r.interrupted = outcome.interrupted;
     return r;
   }
-  r.round_trips = control.round_trips;
-  r.elapsed_ns = control.elapsed_ns;
-  r.msgs_per_s = r.elapsed_ns ? static_cast<double>(r.round_trips) * 1e9 / static_cast<double>(r.elapsed_ns) : 0;
-  r.latency = summarize(control.latency);
-  r.client = per_round_trip(control.client, control.all_round_trips);
-  r.server = per_round_trip(control.server, control.all_round_trips);
-  r.lost = control.lost;
+  Metrics& m = r.metrics;
+  m.set(Metric::round_trips, static_cast<double>(control.round_trips));
+  m.set(Metric::elapsed_ns, static_cast<double>(control.elapsed_ns));
+  if (control.elapsed_ns != 0)
+    m.set(Metric::msgs_per_s, static_cast<double>(control.round_trips) * 1e9 / static_cast<double>(control.elapsed_ns));
+  const LatencyHistogram& h = control.latency;
+  const auto p = [&](double q) { return static_cast<double>(h.percentile(q)); };
+  m.set(Metric::latency_round_trips, static_cast<double>(h.count()));
+  m.set(Metric::rtt_min_ns, static_cast<double>(h.min()));
+  m.set(Metric::rtt_p50_ns, p(50));
+  m.set(Metric::rtt_p90_ns, p(90));
+  m.set(Metric::rtt_p99_ns, p(99));
+  m.set(Metric::rtt_p999_ns, p(99.9));
+  m.set(Metric::rtt_p9999_ns, p(99.99));
+  m.set(Metric::rtt_max_ns, static_cast<double>(h.max()));
+  m.set(Metric::rtt_mean_ns, h.mean());
+  m.set(Metric::rtt_stddev_ns, h.stddev());
+  m.set(Metric::lost, static_cast<double>(control.lost));
+  record_usage(r, Role::client, control.client, control.all_round_trips);
+  record_usage(r, Role::server, control.server, control.all_round_trips);
   return r;
 }
 
@@ -86,45 +98,26 @@ CellAggregate aggregate(const std::vector<RepResult>& repetitions) {
     }
   }
   a.repetitions_ok = static_cast<int>(ok.size());
-  if (ok.empty()) {
-    if (!repetitions.empty()) a.median.wait = repetitions.front().wait;
-    return a;
-  }
-  const auto field = [&](auto member) {
-    std::vector<double> values;
-    for (const RepResult* r : ok) values.push_back(static_cast<double>(member(*r)));
-    return values;
-  };
-  const auto med = [&](auto member) { return median(field(member)); };
+  if (!repetitions.empty()) a.median.wait = repetitions.front().wait;
+  if (ok.empty()) return a;
+
   RepResult& m = a.median;
   m.wait = ok.front()->wait;
-  m.round_trips = static_cast<std::uint64_t>(med([](const RepResult& r) { return r.round_trips; }));
-  m.elapsed_ns = static_cast<std::uint64_t>(med([](const RepResult& r) { return r.elapsed_ns; }));
-  m.msgs_per_s = med([](const RepResult& r) { return r.msgs_per_s; });
-  m.latency.round_trips = static_cast<std::uint64_t>(med([](const RepResult& r) { return r.latency.round_trips; }));
-  m.latency.min_ns = med([](const RepResult& r) { return r.latency.min_ns; });
-  m.latency.p50_ns = med([](const RepResult& r) { return r.latency.p50_ns; });
-  m.latency.p90_ns = med([](const RepResult& r) { return r.latency.p90_ns; });
-  m.latency.p99_ns = med([](const RepResult& r) { return r.latency.p99_ns; });
-  m.latency.p999_ns = med([](const RepResult& r) { return r.latency.p999_ns; });
-  m.latency.p9999_ns = med([](const RepResult& r) { return r.latency.p9999_ns; });
-  m.latency.max_ns = med([](const RepResult& r) { return r.latency.max_ns; });
-  m.latency.mean_ns = med([](const RepResult& r) { return r.latency.mean_ns; });
-  m.latency.stddev_ns = med([](const RepResult& r) { return r.latency.stddev_ns; });
-  for (auto side : {&RepResult::client, &RepResult::server}) {
-    SideUsage& s = m.*side;
-    s.known = std::all_of(ok.begin(), ok.end(), [&](const RepResult* r) { return (r->*side).known; });
-    s.cpu_ns_per_rt = med([&](const RepResult& r) { return (r.*side).cpu_ns_per_rt; });
-    s.voluntary_switches_per_rt = med([&](const RepResult& r) { return (r.*side).voluntary_switches_per_rt; });
-    s.involuntary_switches_per_rt = med([&](const RepResult& r) { return (r.*side).involuntary_switches_per_rt; });
-    s.cpu = (ok.back()->*side).cpu;
+  m.client_cpu = ok.back()->client_cpu;
+  m.server_cpu = ok.back()->server_cpu;
+  m.server_manifest = ok.back()->server_manifest;
+  a.stable = true;
+  for (const MetricInfo& info : kMetrics) {
+    std::vector<double> values;
+    for (const RepResult* r : ok)
+      if (r->metrics.known(info.metric)) values.push_back(r->metrics[info.metric]);
+    if (values.empty()) continue;
+    m.metrics.set(info.metric, median(values));
+    if (!info.spread) continue;
+    Spread& s = a.spreads[static_cast<std::size_t>(info.metric)];
+    s = spread(values);
+    a.stable = a.stable && s.cv <= kStableCv;
   }
-  m.lost = static_cast<std::uint64_t>(med([](const RepResult& r) { return r.lost; }));
-  m.floor_rtt_ns = med([](const RepResult& r) { return r.floor_rtt_ns; });
-  m.floor_ratio = med([](const RepResult& r) { return r.floor_ratio; });
-  a.msgs_per_s = spread(field([](const RepResult& r) { return r.msgs_per_s; }));
-  a.rtt_p50_ns = spread(field([](const RepResult& r) { return r.latency.p50_ns; }));
-  a.stable = a.msgs_per_s.cv <= 0.10 && a.rtt_p50_ns.cv <= 0.10;
   return a;
 }
 

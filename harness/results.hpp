@@ -1,10 +1,15 @@
 // What one repetition of a cell produced, and a cell's aggregate over its repetitions.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "harness/hooks.hpp"
+#include "harness/manifest.hpp"
+#include "harness/metrics.hpp"
 #include "harness/settings.hpp"
 #include "harness/transport.hpp"
 
@@ -13,53 +18,37 @@ namespace ipcbench {
 enum class Status : std::uint8_t { ok, failed, skipped };
 std::string_view to_string(Status status) noexcept;
 
-struct LatencySummary {
-  std::uint64_t round_trips = 0;
-  double min_ns = 0, p50_ns = 0, p90_ns = 0, p99_ns = 0, p999_ns = 0, p9999_ns = 0, max_ns = 0, mean_ns = 0, stddev_ns = 0;
-};
-
-struct SideUsage {
-  bool known = false;
-  double cpu_ns_per_rt = 0;
-  double voluntary_switches_per_rt = 0;
-  double involuntary_switches_per_rt = 0;
-  int cpu = -1;
-};
-
 struct RepResult {
   Status status = Status::ok;
   std::string reason;
   bool interrupted = false;
+  bool ends_run = false;  // no later cell could run either (host mode: the server is unreachable)
   WaitKind wait = WaitKind::block;
-  std::uint64_t round_trips = 0;
-  std::uint64_t elapsed_ns = 0;
-  double msgs_per_s = 0;
-  LatencySummary latency;
-  SideUsage client;
-  SideUsage server;
-  std::uint64_t lost = 0;
-  // Spinners under `cross`: the cache-line round trip measured just before this repetition,
-  // and this repetition's mean round trip over it. 0 when not measured.
-  double floor_rtt_ns = 0;
-  double floor_ratio = 0;
+  int client_cpu = -1;  // where each side ran, as seen at its end
+  int server_cpu = -1;
+  Metrics metrics;
+  std::optional<Manifest> server_manifest;  // host mode: the server's, from its WELCOME
 };
 
 struct Spread {
   double min = 0, max = 0, cv = 0;
 };
 
-// Medians of the successful repetitions, their spread, and the cell's overall status: a cell
-// with any failed repetition is failed.
+// Medians of the successful repetitions, the spread of the metrics that have one, and the
+// cell's overall status: a cell with any failed repetition is failed.
 struct CellAggregate {
   Status status = Status::ok;
   std::string reason;
   int repetitions_ok = 0;
   RepResult median;
-  Spread msgs_per_s;
-  Spread rtt_p50_ns;
-  bool stable = false;
+  std::array<Spread, kMetricCount> spreads{};  // filled for the metrics whose info says `spread`
+  bool stable = false;                         // every spread's coefficient of variation at most 0.10
 };
 
 CellAggregate aggregate(const std::vector<RepResult>& repetitions);
+
+struct SideReport;
+// A side's usage over all its round trips, per round trip, into the metrics of its role.
+void record_usage(RepResult& result, Role role, const SideReport& side, std::uint64_t round_trips);
 
 }  // namespace ipcbench

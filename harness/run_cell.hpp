@@ -1,4 +1,4 @@
-// run_repetition<T>: one repetition of one cell of transport T, the only place a transport type meets a mode.
+// The sides of a repetition (client_side, server_side) and thread and process mode: both sides forked from here and supervised.
 #pragma once
 
 #include <chrono>
@@ -9,6 +9,7 @@
 
 #include "harness/clock.hpp"
 #include "harness/current_side.hpp"
+#include "harness/hooks.hpp"
 #include "harness/loops.hpp"
 #include "harness/results.hpp"
 #include "harness/supervisor.hpp"
@@ -17,6 +18,9 @@
 #include "harness/sys/mapping.hpp"
 
 namespace ipcbench {
+
+// How long a side waits for its peer to appear during set-up (accept, connect).
+inline constexpr std::chrono::milliseconds kSetupTimeout{2000};
 
 // Builds the result of a repetition from what the sides left in the control block.
 RepResult collect(const ControlBlock& control, const SupervisionOutcome& outcome, WaitKind wait);
@@ -35,20 +39,20 @@ inline void wait_for_cause(const ControlBlock& control) noexcept {
 // A side that fails records why and ends its whole process at once: in thread mode that
 // also ends the other thread, which may be blocked on the peer that just gave up.
 template <class Body>
-void as_side(ControlBlock& control, std::string_view role, Body&& body) noexcept {
-  sys::name_current_thread(role == "server" ? "ipcb-server" : "ipcb-client");
-  g_current_side = {&control, role};
+void as_side(ControlBlock& control, Role role, Body&& body) noexcept {
+  sys::name_current_thread(role == Role::server ? "ipcb-server" : "ipcb-client");
+  g_current_side = {&control, to_string(role)};
   bool peer_gone = false;
   try {
     body();
     return;
   } catch (const PeerClosed& error) {
-    control.fail_because_peer_gone(fmt::format("{} side: {}", role, error.what()));
+    control.fail_because_peer_gone(fmt::format("{} side: {}", to_string(role), error.what()));
     peer_gone = true;
   } catch (const std::exception& error) {
-    control.fail(fmt::format("{} side: {}", role, error.what()));
+    control.fail(fmt::format("{} side: {}", to_string(role), error.what()));
   } catch (...) {
-    control.fail(fmt::format("{} side: unknown exception", role));
+    control.fail(fmt::format("{} side: unknown exception", to_string(role)));
   }
   // Out of the handler, the exception is freed: a side that fails leaves no block behind
   // that valgrind would count as possibly lost.
@@ -60,76 +64,93 @@ inline void pin_if(Placement placement, int cpu) {
   if (placement != Placement::none) sys::pin_current_thread(cpu);
 }
 
-template <class E, class Run>
-void with_delay(E& endpoint, const RunSettings& settings, std::string_view name, Run&& run) {
-  if (settings.injected_delay.ns != 0 && settings.injected_delay.transport == name) {
-    Delayed<E> delayed(std::move(endpoint), *settings.clock, settings.injected_delay.ns);
-    run(delayed);
-  } else {
-    run(endpoint);
-  }
-}
-
-template <class E>
-void client_side(E& endpoint, const CellSpec& cell, const RunSettings& settings, ControlBlock& control,
-                 std::string_view name, bool has_server, const FaultInjection& fault) {
-  inject_fault(fault, FaultInjection::Side::client, Phase::setup);
-  with_delay(endpoint, settings, name, [&](auto& ep) {
+template <SideHooks Hooks, Endpoint E, MessageFormat F>
+void client_side(E& endpoint, const F& format, const CellSpec& cell, const RunSettings& settings, ControlBlock& control,
+                 bool has_server) {
+  Hooks hooks(cell.transport, Role::client, control);
+  hooks.at_phase(Phase::setup);
+  const auto run = [&](auto& ep) {
     using Ep = std::remove_reference_t<decltype(ep)>;
     if (settings.plan.verify)
-      run_client<Ep, true>(ep, settings.plan, *settings.clock, control, cell.payload_bytes, has_server, fault);
+      run_client<Ep, F, true>(ep, format, settings.plan, *settings.clock, control, has_server, hooks);
     else
-      run_client<Ep, false>(ep, settings.plan, *settings.clock, control, cell.payload_bytes, has_server, fault);
-  });
+      run_client<Ep, F, false>(ep, format, settings.plan, *settings.clock, control, has_server, hooks);
+  };
+  if constexpr (Hooks::kDelaysReplies) hooks.with_endpoint(endpoint, *settings.clock, run);
+  else run(endpoint);
 }
 
-template <class E, bool kVerify>
-void server_loop(E& endpoint, const CellSpec& cell, ControlBlock& control, const FaultInjection& fault) {
-  if (fault.side == FaultInjection::Side::server)
-    run_server<E, kVerify, true>(endpoint, control, cell.payload_bytes, fault);
-  else
-    run_server<E, kVerify>(endpoint, control, cell.payload_bytes);
-}
-
-template <class E>
-void server_side(E& endpoint, const CellSpec& cell, const RunSettings& settings, ControlBlock& control,
-                 const FaultInjection& fault) {
-  inject_fault(fault, FaultInjection::Side::server, Phase::setup);
+template <SideHooks Hooks, ReliableEndpoint E, MessageFormat F>
+void server_side(E& endpoint, const F& format, const CellSpec& cell, const RunSettings& settings, ControlBlock& control) {
+  Hooks hooks(cell.transport, Role::server, control);
+  hooks.at_phase(Phase::setup);
   if (settings.plan.verify)
-    server_loop<E, true>(endpoint, cell, control, fault);
+    run_server<E, F, true>(endpoint, format, control, hooks);
   else
-    server_loop<E, false>(endpoint, cell, control, fault);
+    run_server<E, F, false>(endpoint, format, control, hooks);
 }
+
+// A socket transport between two threads or processes of this host: the listener on
+// 127.0.0.1 is made before any thread or fork, then each side takes its end.
+template <SocketTransport T>
+class LoopbackPair {
+ public:
+  static constexpr TransportInfo kInfo = T::kInfo;
+  explicit LoopbackPair(const TransportSetup& setup)
+      : setup_(setup), listener_(std::in_place, sys::SocketAddress::loopback(0), setup), address_(listener_->address()) {}
+  [[nodiscard]] auto client() { return T::connect(address_, setup_, kSetupTimeout); }
+  // The listener is closed once it has its client: nobody else gets in.
+  [[nodiscard]] auto server() {
+    auto endpoint = listener_->accept(sys::deadline_in(kSetupTimeout), std::nullopt);
+    listener_.reset();
+    return endpoint;
+  }
+
+ private:
+  TransportSetup setup_;
+  std::optional<typename T::Listener> listener_;
+  sys::SocketAddress address_;
+};
 
 template <class T>
+struct LocalShape {
+  using type = T;
+};
+template <SocketTransport T>
+struct LocalShape<T> {
+  using type = LoopbackPair<T>;
+};
+
+template <SideHooks Hooks, class T>
 std::vector<Worker> start_workers(std::optional<T>& transport, const CellSpec& cell, const RunSettings& settings,
-                                  ControlBlock& control, std::string_view name, const FaultInjection& fault) {
+                                  ControlBlock& control) {
   const int client_cpu = settings.cpus[0];
   const int server_cpu = cell.placement == Placement::cross ? settings.cpus[1] : settings.cpus[0];
+  const InBandFormat format(cell.payload_bytes, control.stop_requested);
   std::vector<Worker> workers;
 
   if constexpr (LoopbackTransport<T>) {
     workers.push_back({"worker", sys::Child::fork([&] {
-                         as_side(control, "client", [&] {
+                         as_side(control, Role::client, [&] {
                            pin_if(cell.placement, client_cpu);
                            auto endpoint = transport->loopback();
-                           client_side(endpoint, cell, settings, control, name, false, fault);
+                           client_side<Hooks>(endpoint, format, cell, settings, control, false);
                          });
                          return 0;
                        })});
   } else if (cell.mode == Mode::thread) {
     workers.push_back({"worker", sys::Child::fork([&] {
                          std::thread server([&] {
-                           as_side(control, "server", [&] {
+                           as_side(control, Role::server, [&] {
                              pin_if(cell.placement, server_cpu);
                              auto endpoint = transport->server();
-                             server_side(endpoint, cell, settings, control, fault);
+                             server_side<Hooks>(endpoint, format, cell, settings, control);
                            });
                          });
-                         as_side(control, "client", [&] {
+                         as_side(control, Role::client, [&] {
                            pin_if(cell.placement, client_cpu);
                            auto endpoint = transport->client();
-                           client_side(endpoint, cell, settings, control, name, true, fault);
+                           client_side<Hooks>(endpoint, format, cell, settings, control, true);
                          });
                          server.join();
                          return 0;
@@ -138,20 +159,20 @@ std::vector<Worker> start_workers(std::optional<T>& transport, const CellSpec& c
     // Each child keeps its own endpoint and drops the rest of the transport at once, so a
     // peer's death closes every copy of its descriptors.
     workers.push_back({"server", sys::Child::fork([&] {
-                         as_side(control, "server", [&] {
+                         as_side(control, Role::server, [&] {
                            pin_if(cell.placement, server_cpu);
                            auto endpoint = transport->server();
                            transport.reset();
-                           server_side(endpoint, cell, settings, control, fault);
+                           server_side<Hooks>(endpoint, format, cell, settings, control);
                          });
                          return 0;
                        })});
     workers.push_back({"client", sys::Child::fork([&] {
-                         as_side(control, "client", [&] {
+                         as_side(control, Role::client, [&] {
                            pin_if(cell.placement, client_cpu);
                            auto endpoint = transport->client();
                            transport.reset();
-                           client_side(endpoint, cell, settings, control, name, true, fault);
+                           client_side<Hooks>(endpoint, format, cell, settings, control, true);
                          });
                          return 0;
                        })});
@@ -159,34 +180,26 @@ std::vector<Worker> start_workers(std::optional<T>& transport, const CellSpec& c
   return workers;
 }
 
-template <class T>
-RepResult run_with(const CellSpec& cell, const RunSettings& settings, std::string_view name) {
-  const WaitKind wait = T::kInfo.wait;
+// Thread and process mode: both sides are ours, forked from here and supervised.
+template <class T, SideHooks Hooks>
+RepResult run_local(const CellSpec& cell, const RunSettings& settings) {
+  using Shape = typename LocalShape<T>::type;
   sys::Shared<ControlBlock> control;
-  std::optional<T> transport;
+  std::optional<Shape> transport;
   std::vector<Worker> workers;
-  const FaultInjection fault = settings.fault.armed_for(name) ? settings.fault : FaultInjection{};
   try {
     transport.emplace(TransportSetup{cell.payload_bytes});
-    workers = start_workers(transport, cell, settings, *control, name, fault);
+    workers = start_workers<Hooks>(transport, cell, settings, *control);
   } catch (const std::exception& error) {
-    return setup_failure(error, wait);
+    return setup_failure(error, T::kInfo.wait);
   }
   // The supervisor keeps no descriptor of the sides: with its copies closed, a side that
   // dies is seen as closed by its peer, not just by the supervisor.
   transport.reset();
   const SupervisionOutcome outcome = supervise(workers, *control, settings.peer_timeout);
-  return collect(*control, outcome, wait);
+  return collect(*control, outcome, T::kInfo.wait);
 }
 
 }  // namespace detail
-
-template <class T>
-RepResult run_repetition(const CellSpec& cell, const RunSettings& settings) {
-  if constexpr (HasOneCpuVariant<T>) {
-    if (cell.placement == Placement::same) return detail::run_with<typename T::OnOneCpu>(cell, settings, T::kInfo.name);
-  }
-  return detail::run_with<T>(cell, settings, T::kInfo.name);
-}
 
 }  // namespace ipcbench

@@ -7,18 +7,21 @@
 #include <optional>
 #include <string>
 
-#include "harness/fault_injection.hpp"
+#include "harness/sys/socket_address.hpp"
 #include "harness/transport.hpp"
 
 namespace ipcbench {
 
 class Clock;
+struct Manifest;
 
+// The key of a cell. A new dimension is a member here and a key column in schema.cpp.
 struct CellSpec {
   std::string transport;
   Mode mode = Mode::thread;
   Placement placement = Placement::cross;
   std::size_t payload_bytes = 64;
+  std::string server;  // host mode: the server's HOST:PORT as given; empty otherwise
 };
 
 struct PassPlan {
@@ -28,20 +31,15 @@ struct PassPlan {
   bool verify = false;
 };
 
-// A deliberate, documented slowdown for proving the regression gate: the client of one
-// transport busy-waits this long after every reply.
-struct InjectedDelay {
-  std::string transport;
-  std::uint64_t ns = 0;
-};
-
 struct RunSettings {
   PassPlan plan;
   std::array<int, 2> cpus{0, 1};  // client, server under `cross`; both on cpus[0] under `same`
+  std::optional<int> host_cpu;    // host mode: the CPU the client pins to, if any
   std::chrono::milliseconds peer_timeout{2000};
-  InjectedDelay injected_delay;
-  FaultInjection fault;  // tests only
+  std::optional<sys::SocketAddress> server;  // host mode: where `ipcbench serve` listens
+  int repetition = 1;                        // which repetition of its cell this is (the suite sets it)
   const Clock* clock = nullptr;
+  const Manifest* manifest = nullptr;  // host mode: sent to the server in the hello
 };
 
 }  // namespace ipcbench

@@ -7,14 +7,10 @@
 #include "harness/limits.hpp"
 #include "harness/parse.hpp"
 #include "harness/supervisor.hpp"
+#include "harness/wire.hpp"
 
 namespace ipcbench {
 namespace {
-
-const RegistryEntry* lookup(std::span<const RegistryEntry> registry, std::string_view name) {
-  const auto it = std::find_if(registry.begin(), registry.end(), [&](const RegistryEntry& e) { return e.info.name == name; });
-  return it == registry.end() ? nullptr : &*it;
-}
 
 // A short floor sample (about 10-50 ms): long enough for a stable median, short enough to
 // sit in the same phase of the host as the repetition after it.
@@ -31,10 +27,11 @@ RepResult run_repetition(const RegistryEntry& entry, const CellSpec& cell, const
   };
   const double floor_before = compare_with_floor ? floor() : 0;
   RepResult result = entry.run(cell, settings);
-  if (compare_with_floor && result.status == Status::ok && result.msgs_per_s > 0) {
+  if (compare_with_floor && result.status == Status::ok && result.metrics.or_zero(Metric::msgs_per_s) > 0) {
     // Before and after: the repetition's phase of the host lies between the two.
-    result.floor_rtt_ns = (floor_before + floor()) / 2;
-    result.floor_ratio = (1e9 / result.msgs_per_s) / result.floor_rtt_ns;
+    const double floor_rtt_ns = (floor_before + floor()) / 2;
+    result.metrics.set(Metric::floor_rtt_ns, floor_rtt_ns);
+    result.metrics.set(Metric::floor_ratio, (1e9 / result.metrics[Metric::msgs_per_s]) / floor_rtt_ns);
   }
   return result;
 }
@@ -47,24 +44,28 @@ void finish_cell(CellRecord& record, std::span<Reporter* const> reporters) {
 
 }  // namespace
 
+std::size_t max_payload_bytes(const RegistryEntry& entry, Mode mode) noexcept {
+  const std::size_t largest = entry.info.max_payload_bytes;
+  return mode == Mode::host ? largest - std::min(largest, wire::kHeaderBytes) : largest;
+}
+
 std::string skip_reason(const RegistryEntry& entry, const CellSpec& cell) {
   const TransportInfo& info = entry.info;
-  if (!entry.available()) return std::string(info.unavailable_reason);
-  if (!info.supports(cell.mode)) return fmt::format("{} does not run in {} mode", info.name, to_string(cell.mode));
-  if (cell.payload_bytes > info.max_payload_bytes)
-    return fmt::format("payload {} exceeds {}'s maximum of {}", format_size(cell.payload_bytes), info.name,
-                       format_size(info.max_payload_bytes));
+  if (!entry.modes.has(cell.mode)) return fmt::format("{} does not run in {} mode", info.name, to_string(cell.mode));
+  if (cell.payload_bytes > max_payload_bytes(entry, cell.mode))
+    return fmt::format("payload {} exceeds {}'s maximum of {}{}", format_size(cell.payload_bytes), info.name,
+                       format_size(max_payload_bytes(entry, cell.mode)), cell.mode == Mode::host ? " in host mode" : "");
   return {};
 }
 
-SuiteOutcome run_suite(std::span<const RegistryEntry> registry, const SuiteRequest& request, const Manifest& manifest,
+SuiteOutcome run_suite(Registry registry, const SuiteRequest& request, const Manifest& manifest,
                        std::span<Reporter* const> reporters) {
   SuiteOutcome outcome;
 
   std::vector<const RegistryEntry*> entries;
   for (const CellSpec& cell : request.cells) {
     outcome.cells.push_back({cell, {}, {}, false});
-    entries.push_back(lookup(registry, cell.transport));
+    entries.push_back(find_transport(registry, cell.transport));
   }
   for (Reporter* r : reporters) r->on_start(manifest, outcome.cells);
 
@@ -78,11 +79,13 @@ SuiteOutcome run_suite(std::span<const RegistryEntry> registry, const SuiteReque
     for (Reporter* r : reporters) r->on_cell_done(record);
   }
 
-  for (int rep = 1; rep <= request.repetitions && !outcome.interrupt_signal; ++rep) {
+  for (int rep = 1; rep <= request.repetitions && !outcome.interrupt_signal && outcome.ended_by.empty(); ++rep) {
     for (std::size_t i = 0; i < outcome.cells.size(); ++i) {
       CellRecord& record = outcome.cells[i];
       if (record.done) continue;
-      record.repetitions.push_back(run_repetition(*entries[i], record.spec, request.settings));
+      RunSettings settings = request.settings;
+      settings.repetition = rep;
+      record.repetitions.push_back(run_repetition(*entries[i], record.spec, settings));
       const RepResult& result = record.repetitions.back();
       if (result.interrupted) {
         outcome.interrupt_signal = interrupt_signal();
@@ -90,6 +93,10 @@ SuiteOutcome run_suite(std::span<const RegistryEntry> registry, const SuiteReque
       }
       for (Reporter* r : reporters) r->on_repetition(record, rep);
       if (result.status != Status::ok || rep == request.repetitions) finish_cell(record, reporters);
+      if (result.ends_run) {
+        outcome.ended_by = result.reason;
+        break;
+      }
       if (interrupt_signal()) {
         outcome.interrupt_signal = interrupt_signal();
         break;

@@ -19,18 +19,22 @@ struct SuiteRequest {
 struct SuiteOutcome {
   int failed_cells = 0;
   int interrupt_signal = 0;  // SIGINT/SIGTERM that ended the run early, else 0
+  std::string ended_by;      // a failure no later cell could escape (the server is unreachable), else empty
   std::vector<CellRecord> cells;
 };
 
 // Repetition 1 of every cell, then repetition 2, ...: a slow phase of a shared host then hits
-// every cell alike. A cell that fails is not repeated; a cell that cannot run (unavailable,
-// payload too large) is reported as skipped. Before each repetition of a spinning transport
+// every cell alike. A cell that fails is not repeated; a cell that cannot run (payload
+// too large) is reported as skipped. Before each repetition of a spinning transport
 // under `cross`, the cache-line floor between the same CPUs is measured, so that the ratio
 // compares two figures from the same phase of the host.
-SuiteOutcome run_suite(std::span<const RegistryEntry> registry, const SuiteRequest& request, const Manifest& manifest,
+SuiteOutcome run_suite(Registry registry, const SuiteRequest& request, const Manifest& manifest,
                        std::span<Reporter* const> reporters);
 
-// Why the cell cannot run here, or empty.
+// Why the cell cannot run, or empty.
 std::string skip_reason(const RegistryEntry& entry, const CellSpec& cell);
+// The largest payload the transport carries in that mode: host mode's frame header takes
+// its share of a transport's largest message.
+std::size_t max_payload_bytes(const RegistryEntry& entry, Mode mode) noexcept;
 
 }  // namespace ipcbench

@@ -40,10 +40,10 @@ void wait_for_event(const std::vector<Worker>& workers, int timeout_ms) {
 }
 
 // A side that ends with status 0 before its work is done is as wrong as one that crashes: a
-// server is done only once the client asked it to stop; a client, or the one worker of
-// thread mode, once the client reached `finished`.
+// server is done only once the stop ended its loop; a client, or the one worker of thread
+// mode, once the client reached `finished`.
 bool ended_early(const Worker& w, const ControlBlock& control) {
-  if (w.role == "server") return control.stop_requested.load(std::memory_order_acquire) == 0;
+  if (w.role == "server") return control.server_done.load(std::memory_order_acquire) == 0;
   return control.phase.load(std::memory_order_acquire) != Phase::finished;
 }
 
@@ -128,7 +128,7 @@ void install_interrupt_handlers() {
 int interrupt_signal() noexcept { return g_interrupt_signal; }
 
 SupervisionOutcome supervise(std::vector<Worker>& workers, const ControlBlock& control,
-                             std::chrono::milliseconds peer_timeout) {
+                             std::chrono::milliseconds peer_timeout, const std::function<void()>& while_waiting) {
   const std::uint64_t timeout_ns = static_cast<std::uint64_t>(std::chrono::nanoseconds(peer_timeout).count());
   Phase last_phase = control.phase.load();
   std::uint64_t last_progress = control.progress.load();
@@ -172,6 +172,7 @@ SupervisionOutcome supervise(std::vector<Worker>& workers, const ControlBlock& c
       return {false, false, std::move(reason)};
     }
     wait_for_event(workers, kCheckIntervalMs);
+    if (while_waiting) while_waiting();
   }
 }
 

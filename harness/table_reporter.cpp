@@ -93,14 +93,15 @@ std::string render_seed_table(std::span<const CellRecord> cells, const Manifest&
             row.insert(row.end(), {fmt::format("{} [{}]", a.status == Status::failed ? "FAILED" : "skipped", notes.size()), "", ""});
             continue;
           }
-          std::string rate = format_rate(a.median.msgs_per_s);
-          if (a.median.floor_ratio > 0) rate += fmt::format(" ({:.2f}x floor)", a.median.floor_ratio);
+          const Metrics& m = a.median.metrics;
+          std::string rate = format_rate(m.or_zero(Metric::msgs_per_s));
+          if (m.known(Metric::floor_ratio)) rate += fmt::format(" ({:.2f}x floor)", m[Metric::floor_ratio]);
           if (a.median.wait == WaitKind::yield) rate += " yield";
-          if (a.median.lost > 0) rate += fmt::format(" ({} lost)", a.median.lost);
+          if (m.or_zero(Metric::lost) > 0) rate += fmt::format(" ({:.0f} lost)", m[Metric::lost]);
           if (!a.stable) rate += " ~";
           row.push_back(rate);
-          row.push_back(format_duration_ns(a.median.latency.p50_ns));
-          row.push_back(format_duration_ns(a.median.latency.p99_ns));
+          row.push_back(format_duration_ns(m.or_zero(Metric::rtt_p50_ns)));
+          row.push_back(format_duration_ns(m.or_zero(Metric::rtt_p99_ns)));
         }
         if (!any) continue;
         table.rows.push_back(row);
@@ -111,7 +112,7 @@ std::string render_seed_table(std::span<const CellRecord> cells, const Manifest&
     text += fmt::format("Payload {} each way; medians of the repetitions; RTT = round-trip time.\n", format_size(size));
     text += render(table) + "\n";
   }
-  if (std::any_of(cells.begin(), cells.end(), [](const CellRecord& c) { return c.aggregate.median.floor_ratio > 0; }))
+  if (std::any_of(cells.begin(), cells.end(), [](const CellRecord& c) { return c.aggregate.median.metrics.known(Metric::floor_ratio); }))
     text += fmt::format(
         "floor: mean round trip over the cache-line round trip between CPUs {} (ipcbench limits), measured just\n"
         "       before and after each repetition, so that a phase of the host moves both alike.\n",

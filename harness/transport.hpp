@@ -1,11 +1,15 @@
-// The Transport concept: what a mechanism provides so that the ping/pong loops can drive it.
+// The shapes a transport can have (a pair, a socket, a loopback), and what each provides so that the harness can drive it.
 #pragma once
 
+#include <chrono>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
+
+#include "harness/sys/socket.hpp"
 
 namespace ipcbench {
 
@@ -21,58 +25,112 @@ std::string_view to_string(WaitKind wait) noexcept;
 struct TransportInfo {
   std::string_view name;       // the CLI name, e.g. "shm-spin"
   std::string_view mechanism;  // one line for `ipcbench list`
-  bool thread_mode = true;
-  bool process_mode = true;
   std::size_t max_payload_bytes = 0;
   WaitKind wait = WaitKind::block;
-  // Empty when the transport is built on this platform; otherwise why it is not.
-  std::string_view unavailable_reason = {};
+  // Whether an endpoint notices its peer's end by itself (a closed descriptor, an announced
+  // close). Where it cannot (a word or a semaphore in shared memory), only the supervisor's
+  // deadline ends a wait for a peer that is gone.
+  bool sees_peer_close = true;
 
-  [[nodiscard]] constexpr bool supports(Mode mode) const noexcept {
-    return mode == Mode::thread ? thread_mode : mode == Mode::process ? process_mode : false;
-  }
   // Two spinners on one CPU run one round trip per scheduler tick.
   [[nodiscard]] constexpr bool needs_two_cpus() const noexcept { return wait == WaitKind::spin; }
 };
 
-// What a transport is told when it is built, before any thread or fork.
+// What a transport is told when it is built.
 struct TransportSetup {
-  std::size_t payload_bytes = 0;
+  std::size_t payload_bytes = 0;  // the size of every message, framing included
 };
 
 // One side of a conversation. send() carries the whole span to the peer; receive() fills the
 // whole span from the peer. Both handle partial transfers and EINTR themselves, throw
 // PeerClosed when the peer is gone and std::system_error on any other failure, and neither
-// allocates. The span's size is the cell's payload size on every call.
+// allocates. The span's size is the cell's message size on every call.
 template <class E>
-concept Endpoint = std::movable<E> && requires(E& endpoint, std::span<std::byte> in, std::span<const std::byte> out) {
+concept ReliableEndpoint = std::movable<E> && requires(E& endpoint, std::span<std::byte> in, std::span<const std::byte> out) {
   endpoint.send(out);
   endpoint.receive(in);
 };
 
-// A mechanism between two sides. The constructor creates everything that must be shared
-// (socketpair, listening socket, mapping) before the harness starts a thread or forks; then
-// client() and server() are each called once, on the side that will use the endpoint, and
-// possibly at the same time from two threads: each takes only its own members. In a forked
-// child the rest of the object is dropped right after.
+// An endpoint that can lose a message (a datagram): try_receive() returns false when nothing
+// came within kReplyTimeout. The harness resends the request and drops stale replies
+// (loops.hpp), so the transport moves datagrams and nothing else.
+template <class E>
+concept LossyEndpoint = std::movable<E> && requires(E& endpoint, std::span<std::byte> in, std::span<const std::byte> out) {
+  endpoint.send(out);
+  { endpoint.try_receive(in) } -> std::same_as<bool>;
+  { E::kReplyTimeout } -> std::convertible_to<std::chrono::milliseconds>;
+};
+
+template <class E>
+concept Endpoint = ReliableEndpoint<E> || LossyEndpoint<E>;
+
+// A pair: a mechanism that exists only between two sides made together in one address space
+// (a pipe, a socketpair, a shared mapping). The constructor creates everything that must be
+// shared before the harness starts a thread or forks; client() and server() are then called
+// once each, on the side that will use the endpoint, possibly at the same time from two
+// threads: each takes only its own members. In a forked child the rest is dropped at once.
 template <class T>
-concept Transport = std::constructible_from<T, const TransportSetup&> && requires(T& transport) {
+concept PairTransport = std::constructible_from<T, const TransportSetup&> && requires(T& transport) {
   { T::kInfo } -> std::convertible_to<TransportInfo>;
   { transport.client() } -> Endpoint;
-  { transport.server() } -> Endpoint;
+  { transport.server() } -> ReliableEndpoint;
 };
+
+// A socket transport is built from an address: a listening side that accepts and a connecting
+// side that reaches it, so the same code runs between two threads, two processes or two
+// hosts. The Listener is made before any thread or fork (port 0: the kernel picks one, and
+// address() tells which); accept() takes the first peer from `only_from`'s host, if given,
+// before the deadline, and throws when none came.
+template <class T>
+concept SocketTransport =
+    std::constructible_from<typename T::Listener, const sys::SocketAddress&, const TransportSetup&> &&
+    requires(typename T::Listener& listener, const sys::SocketAddress& address, const TransportSetup& setup,
+             sys::Deadline deadline, const std::optional<sys::SocketAddress>& only_from, std::chrono::milliseconds timeout) {
+      { T::kInfo } -> std::convertible_to<TransportInfo>;
+      { listener.address() } -> std::convertible_to<sys::SocketAddress>;
+      { listener.accept(deadline, only_from) } -> ReliableEndpoint;
+      { T::connect(address, setup, timeout) } -> Endpoint;
+    };
 
 // A mechanism with no second side (memcpy): one thread plays both, through one endpoint
 // whose send() also does the server's turn-around.
 template <class T>
 concept LoopbackTransport = std::constructible_from<T, const TransportSetup&> && requires(T& transport) {
   { T::kInfo } -> std::convertible_to<TransportInfo>;
-  { transport.loopback() } -> Endpoint;
+  { transport.loopback() } -> ReliableEndpoint;
 };
+
+template <class T>
+concept AnyTransport = PairTransport<T> || SocketTransport<T> || LoopbackTransport<T>;
 
 // A spinning transport names the variant of itself that yields, for when both sides share
 // one CPU.
 template <class T>
-concept HasOneCpuVariant = Transport<T> && requires { typename T::OnOneCpu; } && Transport<typename T::OnOneCpu>;
+concept HasOneCpuVariant = requires { typename T::OnOneCpu; } && AnyTransport<typename T::OnOneCpu>;
+
+// The modes follow from the shape: a loopback runs in one thread, a pair between two threads
+// or processes, a socket transport also between hosts.
+struct ModeSet {
+  bool thread = false;
+  bool process = false;
+  bool host = false;
+  [[nodiscard]] constexpr bool has(Mode mode) const noexcept {
+    return mode == Mode::thread ? thread : mode == Mode::process ? process : host;
+  }
+};
+
+template <AnyTransport T>
+constexpr ModeSet modes_of() noexcept {
+  if constexpr (LoopbackTransport<T>) return {true, false, false};
+  else if constexpr (SocketTransport<T>) return {true, true, true};
+  else return {true, true, false};
+}
+
+template <AnyTransport T>
+constexpr std::string_view shape_of() noexcept {
+  if constexpr (LoopbackTransport<T>) return "loopback";
+  else if constexpr (SocketTransport<T>) return "socket";
+  else return "pair";
+}
 
 }  // namespace ipcbench

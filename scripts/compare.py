@@ -167,7 +167,7 @@ def per_repetition_series(result, metrics, reference):
             continue
         reference_reps = {}
         if reference is not None:
-            own = reference if isinstance(reference, Cell) else Cell(reference, cell.mode, cell.placement, cell.payload_bytes)
+            own = reference if isinstance(reference, Cell) else cell.like(reference)
             reference_reps = {r.repetition: r for r in result.ok_reps(own)}
         series[cell] = {m: values_of(result.ok_reps(cell), m, reference_reps, reference is not None) for m in metrics}
     return series

@@ -11,25 +11,41 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REQUIRED_COLUMNS = (
-    "transport", "mode", "placement", "payload_bytes", "row", "repetition", "status",
-    "msgs_per_s", "rtt_p50_ns", "rtt_p99_ns",
-)
-MANIFEST_COLUMNS = (
-    "cpu_model", "cpu_count", "kernel", "virtualization", "ipcbench_version", "git_commit",
-    "timer_source",
-)
-# Measurement and spread columns; converted to float on ok rows, absent or empty means None.
-NUMERIC_COLUMNS = (
-    "round_trips", "elapsed_ns", "msgs_per_s", "latency_round_trips",
-    "rtt_min_ns", "rtt_p50_ns", "rtt_p90_ns", "rtt_p99_ns", "rtt_p999_ns", "rtt_p9999_ns",
-    "rtt_max_ns", "rtt_mean_ns", "rtt_stddev_ns",
-    "cpu_client_ns_per_rt", "cpu_server_ns_per_rt",
-    "vcsw_client_per_rt", "ivcsw_client_per_rt", "vcsw_server_per_rt", "ivcsw_server_per_rt",
-    "client_cpu", "server_cpu", "lost", "floor_rtt_ns", "floor_ratio",
-    "msgs_per_s_min", "msgs_per_s_max", "msgs_per_s_cv",
-    "rtt_p50_ns_min", "rtt_p50_ns_max", "rtt_p50_ns_cv", "stable",
-)
+# The result schema, as `ipcbench schema` prints it (harness/schema.cpp); a test holds the two
+# to each other. (column, unit, kind): key columns name a cell, metric and spread columns are
+# numbers, run columns are the machine manifest, server columns the host-mode server's.
+SCHEMA = (
+    ("run_id", "", "run"),
+    ("transport", "", "key"), ("mode", "", "key"), ("placement", "", "key"),
+    ("payload_bytes", "bytes", "key"), ("server", "", "key"),
+    ("row", "", "row"), ("repetition", "count", "row"), ("status", "", "row"), ("reason", "", "row"),
+    ("wait", "", "row"), ("client_cpu", "", "row"), ("server_cpu", "", "row"),
+    ("round_trips", "count", "metric"), ("elapsed_ns", "ns", "metric"), ("msgs_per_s", "1/s", "metric"),
+    ("latency_round_trips", "count", "metric"),
+    ("rtt_min_ns", "ns", "metric"), ("rtt_p50_ns", "ns", "metric"), ("rtt_p90_ns", "ns", "metric"),
+    ("rtt_p99_ns", "ns", "metric"), ("rtt_p999_ns", "ns", "metric"), ("rtt_p9999_ns", "ns", "metric"),
+    ("rtt_max_ns", "ns", "metric"), ("rtt_mean_ns", "ns", "metric"), ("rtt_stddev_ns", "ns", "metric"),
+    ("cpu_client_ns_per_rt", "ns", "metric"), ("cpu_server_ns_per_rt", "ns", "metric"),
+    ("vcsw_client_per_rt", "count", "metric"), ("ivcsw_client_per_rt", "count", "metric"),
+    ("vcsw_server_per_rt", "count", "metric"), ("ivcsw_server_per_rt", "count", "metric"),
+    ("lost", "count", "metric"), ("floor_rtt_ns", "ns", "metric"), ("floor_ratio", "ratio", "metric"),
+    ("msgs_per_s_min", "1/s", "spread"), ("msgs_per_s_max", "1/s", "spread"), ("msgs_per_s_cv", "ratio", "spread"),
+    ("rtt_p50_ns_min", "ns", "spread"), ("rtt_p50_ns_max", "ns", "spread"), ("rtt_p50_ns_cv", "ratio", "spread"),
+    ("stable", "flag", "spread"),
+) + tuple((f"{prefix}{name}", unit, kind)
+          for prefix, kind in (("", "run"), ("server_", "server"))
+          for name, unit in (("cpu_model", ""), ("cpu_count", "count"), ("kernel", ""), ("virtualization", ""),
+                             ("governor", ""), ("compiler", ""), ("compiler_flags", ""), ("build_type", ""),
+                             ("sanitizer", ""), ("ipcbench_version", ""), ("git_commit", ""), ("timer_source", ""),
+                             ("timer_overhead_ns", "ns"), ("cpus", ""), ("hostname", "")))
+
+KEY_COLUMNS = tuple(name for name, _, kind in SCHEMA if kind == "key")
+# The dimensions every file has had since the first; later ones are optional (empty: absent).
+CORE_KEY_COLUMNS = ("transport", "mode", "placement", "payload_bytes")
+REQUIRED_COLUMNS = CORE_KEY_COLUMNS + ("row", "repetition", "status", "msgs_per_s", "rtt_p50_ns", "rtt_p99_ns")
+MANIFEST_COLUMNS = tuple(name for name, _, kind in SCHEMA if kind == "run" and name != "run_id")
+# Converted to float on ok rows; absent or empty means None.
+NUMERIC_COLUMNS = tuple(name for name, _, kind in SCHEMA if kind in ("metric", "spread")) + ("client_cpu", "server_cpu")
 ROW_KINDS = ("rep", "aggregate")
 STATUSES = ("ok", "failed", "skipped")
 _NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
@@ -46,13 +62,22 @@ class CsvError(Exception):
 
 @dataclass(frozen=True, order=True)
 class Cell:
+    """A cell's key: the four core dimensions, and any later key column that has a value
+    (host mode's server, ...) as sorted (column, value) pairs, so that rows that differ in a
+    dimension this script does not know about never collide."""
     transport: str
     mode: str
     placement: str
     payload_bytes: int
+    extra: tuple = ()
 
     def __str__(self):
-        return f"{self.transport}/{self.mode}/{self.placement}/{self.payload_bytes}"
+        text = f"{self.transport}/{self.mode}/{self.placement}/{self.payload_bytes}"
+        return text + "".join(f"/{name}={value}" for name, value in self.extra)
+
+    def like(self, transport):
+        """The cell with the same dimensions but another transport."""
+        return Cell(transport, self.mode, self.placement, self.payload_bytes, self.extra)
 
 
 @dataclass
@@ -227,8 +252,9 @@ def _parse_row(path, line, header, fields):
     for column in ("transport", "mode", "placement"):
         if not record[column]:
             raise CsvError(path, line, f"empty '{column}'")
+    extra = tuple((c, record[c]) for c in KEY_COLUMNS if c not in CORE_KEY_COLUMNS and record.get(c))
     cell = Cell(record["transport"], record["mode"], record["placement"],
-                _integer(path, line, record, "payload_bytes"))
+                _integer(path, line, record, "payload_bytes"), extra)
     values = {}
     if status == "ok":
         values = {c: _number(path, line, record, c) for c in NUMERIC_COLUMNS if c in record}

@@ -135,8 +135,9 @@ def payload_sizes(datasets):
 
 
 def series_keys(datasets, payload=None):
-    """(dataset index, mode, placement) of every series with data, in a stable reading order."""
-    keys = {(i, c.mode, c.placement) for i, d in enumerate(datasets) for c in d.ok_cells()
+    """(dataset index, mode, placement, other key dimensions) of every series with data, in a
+    stable reading order."""
+    keys = {(i, c.mode, c.placement, c.extra) for i, d in enumerate(datasets) for c in d.ok_cells()
             if payload is None or c.payload_bytes == payload}
     return sorted(keys, key=lambda k: (mode_placement_rank(k[1:]), k[0]))
 
@@ -146,15 +147,15 @@ def rank(value, order):
 
 
 def series_label(datasets, key):
-    index, mode, placement = key
-    name = f"{mode}/{placement}"
+    index, mode, placement, extra = key
+    name = f"{mode}/{placement}" + "".join(f" {column}={value}" for column, value in extra)
     return f"{datasets[index].label}: {name}" if len(datasets) > 1 else name
 
 
 def series_colour(key, keys):
     """One colour per (mode, placement), the same for every file, which differ by hatch or line."""
-    pairs = sorted({(k[1], k[2]) for k in keys}, key=mode_placement_rank)
-    return f"C{pairs.index((key[1], key[2])) % 10}"
+    pairs = sorted({k[1:] for k in keys}, key=mode_placement_rank)
+    return f"C{pairs.index(key[1:]) % 10}"
 
 
 def mode_placement_rank(pair):
@@ -196,7 +197,7 @@ def draw_msgs_per_s(datasets):
         result = datasets[key[0]].result
         xs, heights, errors = [], [], [[], []]
         for x, transport in enumerate(transports):
-            cell = Cell(transport, key[1], key[2], payload)
+            cell = Cell(transport, key[1], key[2], payload, key[3])
             value = result.summary_value(cell, "msgs_per_s") if result.is_ok(cell) else None
             if value:
                 low, high = rep_range(result, cell, "msgs_per_s", value)
@@ -221,7 +222,7 @@ def draw_latency_ladder(datasets):
         result, colour = datasets[key[0]].result, series_colour(key, keys)
         linestyle = cycled(FILE_LINESTYLES, key[0])
         for x, transport in enumerate(transports):
-            cell = Cell(transport, key[1], key[2], payload)
+            cell = Cell(transport, key[1], key[2], payload, key[3])
             if not result.is_ok(cell):
                 continue
             rungs = [(result.summary_value(cell, column), marker) for _, column, marker in PERCENTILES]
@@ -253,12 +254,12 @@ def draw_payload_sweep(datasets):
     transports = sorted({key[1] for key, _ in lines})
     # Colour tells the transport, line style the (mode, placement), marker the file.
     pairs = sorted({key[2:] for key, _ in lines}, key=mode_placement_rank)
-    for (index, transport, mode, placement), points in lines:
-        label = f"{transport} {mode}/{placement}"
+    for (index, transport, mode, placement, extra), points in lines:
+        label = f"{transport} {mode}/{placement}" + "".join(f" {column}={value}" for column, value in extra)
         if len(datasets) > 1:
             label = f"{datasets[index].label}: {label}"
         style = {"color": f"C{transports.index(transport) % 10}", "marker": cycled(FILE_MARKERS, index),
-                 "linestyle": cycled(SWEEP_LINESTYLES, pairs.index((mode, placement)))}
+                 "linestyle": cycled(SWEEP_LINESTYLES, pairs.index((mode, placement, extra)))}
         sizes = [p[0] for p in points]
         rate_ax.plot(sizes, [p[1] for p in points], label=label, **style)
         rtt_ax.plot(sizes, [p[2] for p in points], label=label, **style)
@@ -291,7 +292,7 @@ def sweep_lines(datasets):
             rate = d.result.summary_value(cell, "msgs_per_s")
             p50 = d.result.summary_value(cell, "rtt_p50_ns")
             if rate and p50:
-                key = (index, cell.transport, cell.mode, cell.placement)
+                key = (index, cell.transport, cell.mode, cell.placement, cell.extra)
                 lines.setdefault(key, []).append((cell.payload_bytes, rate, p50))
     ordered = sorted(lines, key=lambda k: (k[0], k[1], mode_placement_rank(k[2:])))
     return [(key, sorted(lines[key])) for key in ordered if len(lines[key]) > 1]

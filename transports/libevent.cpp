@@ -92,7 +92,7 @@ struct LibeventEndpoint::Loop {
   static void on_writable(evutil_socket_t fd, short /*what*/, void* arg) noexcept {
     Loop& loop = *static_cast<Loop*>(arg);
     if (loop.out_done < loop.out.size()) {
-      const ssize_t n = ::send(fd, loop.out.data() + loop.out_done, loop.out.size() - loop.out_done, tcp::kSendFlags);
+      const ssize_t n = ::send(fd, loop.out.data() + loop.out_done, loop.out.size() - loop.out_done, MSG_NOSIGNAL);
       if (n >= 0) {
         loop.out_done += static_cast<std::size_t>(n);
       } else if (errno != EINTR && !tcp::would_block(errno)) {

@@ -1,4 +1,4 @@
-// libevent: TCP loopback where each side is driven by its own libevent event_base.
+// libevent: TCP where each side is driven by its own libevent event_base.
 #pragma once
 
 #include <cstdint>
@@ -7,7 +7,7 @@
 
 #include "harness/sys/fd.hpp"
 #include "harness/transport.hpp"
-#include "transports/tcp_loopback.hpp"
+#include "transports/tcp.hpp"
 
 namespace ipcbench {
 
@@ -27,29 +27,16 @@ class LibeventEndpoint {
   std::unique_ptr<Loop> loop_;
 };
 
-// Non-blocking TCP_NODELAY sockets over 127.0.0.1, each side running an event_base (epoll
-// backend on Linux). receive() runs event_base_loop(EVLOOP_ONCE) until the read callback has
-// collected the whole message; send() arms the write event and runs the loop until its
-// callback has flushed it, as a callback-driven echo server does. Payloads up to 1 MiB.
-class Libevent {
- public:
+// Non-blocking TCP_NODELAY sockets, each side running an event_base (epoll backend on
+// Linux). receive() runs event_base_loop(EVLOOP_ONCE) until the read callback has collected
+// the whole message; send() arms the write event and runs the loop until its callback has
+// flushed it, as a callback-driven echo server does.
+struct Libevent : TcpTransport<LibeventEndpoint> {
   static constexpr TransportInfo kInfo{
       .name = "libevent",
-      .mechanism = "TCP loopback, a libevent event_base with read/write callbacks on both sides",
-      .thread_mode = true,
-      .process_mode = true,
+      .mechanism = "TCP, a libevent event_base with read/write callbacks on both sides",
       .max_payload_bytes = tcp::kMaxPayloadBytes,
-      .wait = WaitKind::block,
   };
-
-  explicit Libevent(const TransportSetup& /*setup*/) {}
-  [[nodiscard]] LibeventEndpoint client() { return LibeventEndpoint(tcp::connect_loopback(port_)); }
-  [[nodiscard]] LibeventEndpoint server() { return LibeventEndpoint(listener_.accept_one()); }
-  [[nodiscard]] std::uint16_t port() const noexcept { return port_; }
-
- private:
-  tcp::LoopbackListener listener_;
-  std::uint16_t port_ = listener_.port();
 };
 
 }  // namespace ipcbench

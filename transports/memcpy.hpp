@@ -15,8 +15,6 @@ class Memcpy {
   static constexpr TransportInfo kInfo{
       .name = "memcpy",
       .mechanism = "one thread copies the message into a buffer and back (the harness floor)",
-      .thread_mode = true,
-      .process_mode = false,
       .max_payload_bytes = 1 << 20,
       .wait = WaitKind::none,
   };

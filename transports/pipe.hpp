@@ -20,7 +20,6 @@ class Pipe {
       .name = "pipe",
       .mechanism = "two pipes, blocking read()/write()",
       .max_payload_bytes = std::size_t{1} << 20,
-      .wait = WaitKind::block,
   };
 
   class Endpoint {

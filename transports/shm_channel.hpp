@@ -1,9 +1,11 @@
-// ShmChannel: two message slots in anonymous shared memory; how a side waits for a slot is the Signal policy.
+// ShmChannel: two message slots in anonymous shared memory; how a side learns that a slot is full is the Signal policy.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <new>
+#include <type_traits>
 
 #include "harness/buffer.hpp"
 #include "harness/sys/mapping.hpp"
@@ -14,44 +16,50 @@ namespace ipcbench {
 inline constexpr std::size_t kShmMaxPayloadBytes = std::size_t{1} << 20;
 inline constexpr std::size_t kCacheLineBytes = 64;
 
-// Where a slot's Signal and payload live in the mapping. A Signal sits right before its
-// payload, so that a spinning signal word shares its cache line with the first payload
-// bytes and a small message crosses in one line transfer.
-template <class Signal>
-struct ShmSlot {
-  Signal* signal;
-  std::byte* payload;
-};
-
-// Both sides copy the full payload in and out of the shared slots. The mapping is anonymous
-// (Boost.Interprocess), created before the fork, so no name can leak. Signal decides what
-// blocks: a spinning sequence word (shm-spin, shm-yield) or a semaphore (shm-sem);
-// notify(n) publishes the n-th message of a slot, wait(n) returns once it is published,
-// with acquire ordering for the payload.
+// A Signal policy has
+//   kInfo               the transport's TransportInfo;
+//   Slot                what lives in the mapping right before each slot's payload (a sequence
+//                       word, a semaphore; an empty type when the signal lives elsewhere);
+//   Signal(setup)       what the two sides share outside the mapping (descriptors), made
+//                       before any thread or fork;
+//   client_side(), server_side()
+//                       each called once, returning what that side holds: its notify(slot, n)
+//                       publishes the n-th message of a slot, its wait(slot, n) returns once
+//                       the n-th message is published, with acquire ordering for the payload.
 template <class Signal>
 class ShmChannel {
-  static constexpr std::size_t kPayloadOffset = (sizeof(Signal) + 7) / 8 * 8;
+  using Slot = typename Signal::Slot;
+  // A Slot sits right before its payload, so that a spinning sequence word shares its cache
+  // line with the first payload bytes and a small message crosses in one line transfer.
+  static constexpr std::size_t kPayloadOffset = std::is_empty_v<Slot> ? 0 : (sizeof(Slot) + 7) / 8 * 8;
+
+  struct Place {
+    Slot* slot;
+    std::byte* payload;
+  };
 
  public:
   static constexpr TransportInfo kInfo = Signal::kInfo;
 
+  template <class Side>
   class Endpoint {
    public:
-    Endpoint(std::shared_ptr<sys::Mapping> mapping, ShmSlot<Signal> out, ShmSlot<Signal> in) noexcept
-        : mapping_(std::move(mapping)), out_(out), in_(in) {}
-    void send(std::span<const std::byte> message) noexcept {
+    Endpoint(std::shared_ptr<sys::Mapping> mapping, Place out, Place in, Side side) noexcept
+        : mapping_(std::move(mapping)), out_(out), in_(in), side_(std::move(side)) {}
+    void send(std::span<const std::byte> message) {
       copy_message(out_.payload, message.data(), message.size());
-      out_.signal->notify(++sent_);
+      side_.notify(*out_.slot, ++sent_);
     }
     void receive(std::span<std::byte> message) {
-      in_.signal->wait(++received_);
+      side_.wait(*in_.slot, ++received_);
       copy_message(message.data(), in_.payload, message.size());
     }
 
    private:
     std::shared_ptr<sys::Mapping> mapping_;  // keeps the pages mapped in a forked child
-    ShmSlot<Signal> out_;
-    ShmSlot<Signal> in_;
+    Place out_;
+    Place in_;
+    Side side_;
     std::uint64_t sent_ = 0;
     std::uint64_t received_ = 0;
   };
@@ -64,23 +72,39 @@ class ShmChannel {
                          ? kCacheLineBytes / 2
                          : (kPayloadOffset + setup.payload_bytes + kCacheLineBytes - 1) / kCacheLineBytes * kCacheLineBytes),
         mapping_(std::make_shared<sys::Mapping>(2 * slot_stride_)),
-        request_(place_slot(0)),
-        reply_(place_slot(slot_stride_)) {}
+        request_(place(0)),
+        reply_(place(slot_stride_)),
+        signal_(setup) {}
 
-  [[nodiscard]] Endpoint client() const noexcept { return Endpoint(mapping_, request_, reply_); }
-  [[nodiscard]] Endpoint server() const noexcept { return Endpoint(mapping_, reply_, request_); }
+  [[nodiscard]] auto client() { return make_endpoint(request_, reply_, signal_.client_side()); }
+  [[nodiscard]] auto server() { return make_endpoint(reply_, request_, signal_.server_side()); }
 
  private:
-  // The Signal is never destroyed: see sys::Shared for why that is safe.
-  ShmSlot<Signal> place_slot(std::size_t offset) {
+  template <class Side>
+  Endpoint<Side> make_endpoint(Place out, Place in, Side side) {
+    return Endpoint<Side>(mapping_, out, in, std::move(side));
+  }
+
+  // The Slot is never destroyed: see sys::Shared for why that is safe.
+  Place place(std::size_t offset) {
     std::byte* base = static_cast<std::byte*>(mapping_->data()) + offset;
-    return {new (base) Signal(), base + kPayloadOffset};
+    return {new (base) Slot(), base + kPayloadOffset};
   }
 
   std::size_t slot_stride_;
   std::shared_ptr<sys::Mapping> mapping_;
-  ShmSlot<Signal> request_;
-  ShmSlot<Signal> reply_;
+  Place request_;
+  Place reply_;
+  Signal signal_;
+};
+
+// A signal that lives wholly in the mapping: both sides act on the slot alone.
+template <class SlotType, class Act>
+struct InMappingSignal {
+  using Slot = SlotType;
+  explicit InMappingSignal(const TransportSetup& /*setup*/) noexcept {}
+  [[nodiscard]] Act client_side() const noexcept { return {}; }
+  [[nodiscard]] Act server_side() const noexcept { return {}; }
 };
 
 }  // namespace ipcbench

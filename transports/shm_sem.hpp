@@ -8,21 +8,26 @@
 
 namespace ipcbench {
 
-// post() after the copy, wait() before it: the semaphore is the memory ordering point. A
-// waiter sleeps in the kernel (futex) until posted, so this is a blocking hand-off.
-class SemaphoreSignal {
- public:
+// The semaphore lives in the mapping beside its slot; post() after the copy, wait() before
+// it: the semaphore is the memory ordering point. A waiter sleeps in the kernel (futex)
+// until posted, so this is a blocking hand-off.
+struct Semaphore : boost::interprocess::interprocess_semaphore {
+  Semaphore() : interprocess_semaphore(0) {}
+};
+
+struct SemaphoreAct {
+  void notify(Semaphore& semaphore, std::uint64_t /*sequence*/) { semaphore.post(); }
+  void wait(Semaphore& semaphore, std::uint64_t /*sequence*/) { semaphore.wait(); }
+};
+
+struct SemaphoreSignal : InMappingSignal<Semaphore, SemaphoreAct> {
+  using InMappingSignal::InMappingSignal;
   static constexpr TransportInfo kInfo{
       .name = "shm-sem",
       .mechanism = "shared memory, hand-off by a process-shared semaphore",
       .max_payload_bytes = kShmMaxPayloadBytes,
-      .wait = WaitKind::block,
+      .sees_peer_close = false,
   };
-  void notify(std::uint64_t) { semaphore_.post(); }
-  void wait(std::uint64_t) { semaphore_.wait(); }
-
- private:
-  boost::interprocess::interprocess_semaphore semaphore_{0};
 };
 
 using ShmSem = ShmChannel<SemaphoreSignal>;

@@ -40,22 +40,27 @@ struct SpinThenYieldWait {
   }
 };
 
+using SequenceWord = std::atomic<std::uint64_t>;
+static_assert(SequenceWord::is_always_lock_free, "the word is shared across processes");
+
+template <class Wait>
+struct SequenceAct {
+  void notify(SequenceWord& word, std::uint64_t sequence) noexcept { word.store(sequence, std::memory_order_release); }
+  void wait(const SequenceWord& word, std::uint64_t sequence) noexcept {
+    Wait::until([&] { return word.load(std::memory_order_acquire) == sequence; });
+  }
+};
+
 template <class Wait, const char* kName, const char* kMechanism>
-struct SequenceSignal {
+struct SequenceSignal : InMappingSignal<SequenceWord, SequenceAct<Wait>> {
+  using InMappingSignal<SequenceWord, SequenceAct<Wait>>::InMappingSignal;
   static constexpr TransportInfo kInfo{
       .name = kName,
       .mechanism = kMechanism,
       .max_payload_bytes = kShmMaxPayloadBytes,
       .wait = Wait::kKind,
+      .sees_peer_close = false,
   };
-  void notify(std::uint64_t sequence) noexcept { published_.store(sequence, std::memory_order_release); }
-  void wait(std::uint64_t sequence) noexcept {
-    Wait::until([&] { return published_.load(std::memory_order_acquire) == sequence; });
-  }
-
- private:
-  std::atomic<std::uint64_t> published_{0};
-  static_assert(std::atomic<std::uint64_t>::is_always_lock_free, "the word is shared across processes");
 };
 
 inline constexpr char kShmSpinName[] = "shm-spin";

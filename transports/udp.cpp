@@ -1,33 +1,17 @@
-// UDP socket setup and the cold paths of the udp transports: everything that formats an error.
+// UDP socket set-up and the cold paths of the udp transports: everything that formats an error.
 #include "transports/udp.hpp"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/time.h>
 
 #include <fmt/format.h>
 
-#include <stdexcept>
+#include "harness/sys/io.hpp"
 
-namespace ipcbench::udp_detail {
+namespace ipcbench::udp {
 namespace {
 
-// Room for a few maximum-size datagrams: a resent request and a late reply may queue up.
 constexpr int kSocketBufferBytes = 4 * 65536;
-
-sys::Fd open_socket() {
-#if defined(SOCK_CLOEXEC)
-  sys::Fd socket(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  if (!socket) throw fmt::system_error(errno, "socket(AF_INET, SOCK_DGRAM)");
-#else
-  sys::Fd socket(::socket(AF_INET, SOCK_DGRAM, 0));
-  if (!socket) throw fmt::system_error(errno, "socket(AF_INET, SOCK_DGRAM)");
-  if (::fcntl(socket.get(), F_SETFD, FD_CLOEXEC) != 0) throw fmt::system_error(errno, "fcntl(FD_CLOEXEC) on a UDP socket");
-#endif
-  return socket;
-}
 
 void size_buffer(int fd, int option, const char* name) {
   const int wanted = kSocketBufferBytes;
@@ -37,45 +21,56 @@ void size_buffer(int fd, int option, const char* name) {
   socklen_t length = sizeof actual;
   if (::getsockopt(fd, SOL_SOCKET, option, &actual, &length) != 0)
     throw fmt::system_error(errno, "getsockopt({}) on UDP socket {}", name, fd);
-  if (static_cast<std::size_t>(actual) < kUdpMaxPayloadBytes)
+  if (static_cast<std::size_t>(actual) < kMaxPayloadBytes)
     throw std::runtime_error(fmt::format("UDP socket {} has a {}-byte {}, less than one {}-byte datagram "
                                          "(raise net.core.rmem_max / wmem_max)",
-                                         fd, actual, name, kUdpMaxPayloadBytes));
+                                         fd, actual, name, kMaxPayloadBytes));
 }
 
-sys::Fd bound_socket() {
-  sys::Fd socket = open_socket();
+sys::Fd sized_socket(const sys::SocketAddress& address) {
+  sys::Fd socket = sys::open_socket(address, SOCK_DGRAM);
   size_buffer(socket.get(), SO_RCVBUF, "SO_RCVBUF");
   size_buffer(socket.get(), SO_SNDBUF, "SO_SNDBUF");
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = 0;  // any free port
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::bind(socket.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0)
-    throw fmt::system_error(errno, "bind UDP socket to 127.0.0.1");
   return socket;
 }
 
-sockaddr_in local_address(int fd) {
-  sockaddr_in address{};
-  socklen_t length = sizeof address;
-  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0)
-    throw fmt::system_error(errno, "getsockname on UDP socket {}", fd);
-  return address;
-}
-
-void connect_to(int fd, const sockaddr_in& peer) {
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&peer), sizeof peer) != 0)
-    throw fmt::system_error(errno, "connect UDP socket to 127.0.0.1:{}", ntohs(peer.sin_port));
+void connect_to(int fd, const sys::SocketAddress& peer) {
+  if (::connect(fd, peer.get(), peer.length()) != 0) throw fmt::system_error(errno, "connect UDP socket to {}", peer.to_string());
 }
 
 }  // namespace
 
-SocketPair make_loopback_pair() {
-  SocketPair pair{bound_socket(), bound_socket()};
-  connect_to(pair.client.get(), local_address(pair.server.get()));
-  connect_to(pair.server.get(), local_address(pair.client.get()));
-  return pair;
+sys::Fd bound_socket(const sys::SocketAddress& address) {
+  sys::Fd socket = sized_socket(address);
+  sys::bind_to(socket.get(), address);
+  return socket;
+}
+
+sys::Fd connected_socket(const sys::SocketAddress& address) {
+  sys::Fd socket = sized_socket(address);
+  connect_to(socket.get(), address);
+  return socket;
+}
+
+void connect_to_first_sender(int fd, sys::Deadline deadline, const std::optional<sys::SocketAddress>& only_from) {
+  for (;;) {
+    if (!sys::wait_until(fd, POLLIN, deadline))
+      throw std::runtime_error(fmt::format("no datagram reached {} in time", sys::SocketAddress::local_of(fd).to_string()));
+    sockaddr_storage sender{};
+    socklen_t length = sizeof sender;
+    std::byte first;
+    const ssize_t n = ::recvfrom(fd, &first, 1, MSG_PEEK | MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&sender), &length);
+    if (n < 0) {
+      if (again(errno) || errno == ECONNREFUSED) continue;
+      throw fmt::system_error(errno, "recvfrom on UDP socket {}", fd);
+    }
+    const sys::SocketAddress from = sys::SocketAddress::from(reinterpret_cast<const sockaddr*>(&sender), length);
+    if (!only_from || from.same_host(*only_from)) {
+      connect_to(fd, from);
+      return;
+    }
+    [[maybe_unused]] const ssize_t dropped = ::recv(fd, &first, 1, MSG_DONTWAIT);
+  }
 }
 
 void set_receive_timeout(int fd, std::chrono::milliseconds timeout) {
@@ -87,8 +82,7 @@ void set_receive_timeout(int fd, std::chrono::milliseconds timeout) {
 }
 
 void on_send_failure(int fd, ssize_t sent, std::size_t bytes, int error) {
-  if (sent >= 0)
-    throw ProtocolError(fmt::format("send on UDP socket {} took {} of a {}-byte datagram", fd, sent, bytes));
+  if (sent >= 0) throw ProtocolError(fmt::format("send on UDP socket {} took {} of a {}-byte datagram", fd, sent, bytes));
   if (error == EINTR) return;
   if (error == EAGAIN || error == EWOULDBLOCK) {
     // Only a non-blocking socket with a full send buffer gets here.
@@ -110,49 +104,4 @@ void throw_receive_error(int fd, ssize_t received, std::size_t expected_bytes, i
   throw fmt::system_error(error, "recv on UDP socket {}", fd);
 }
 
-void throw_no_reply(int waits) {
-  throw PeerClosed(fmt::format("no reply from the UDP peer after {} sends, {} ms apart", waits,
-                               kUdpReplyTimeout.count()));
-}
-
-void throw_cannot_resend() {
-  throw ProtocolError("a stale UDP reply overwrote the request before it had to be resent");
-}
-
-void throw_wait_error(std::string_view call, int fd, int error) { throw fmt::system_error(error, "{}({})", call, fd); }
-
-}  // namespace ipcbench::udp_detail
-
-namespace ipcbench {
-
-#if defined(IPCBENCH_HAVE_UDP_EPOLL)
-UdpEpollWait::UdpEpollWait(int fd, std::optional<std::chrono::milliseconds> timeout)
-    : epoll_(::epoll_create1(EPOLL_CLOEXEC)), timeout_ms_(timeout ? static_cast<int>(timeout->count()) : -1) {
-  if (!epoll_) throw fmt::system_error(errno, "epoll_create1");
-  sys::set_nonblocking(fd);
-  epoll_event event{};
-  event.events = EPOLLIN;
-  event.data.fd = fd;
-  if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &event) != 0)
-    throw fmt::system_error(errno, "epoll_ctl(ADD) of UDP socket {}", fd);
-}
-#endif
-
-#if defined(IPCBENCH_HAVE_UDP_KQUEUE)
-UdpKqueueWait::UdpKqueueWait(int fd, std::optional<std::chrono::milliseconds> timeout) : queue_(::kqueue()) {
-  if (!queue_) throw fmt::system_error(errno, "kqueue");
-  if (::fcntl(queue_.get(), F_SETFD, FD_CLOEXEC) != 0) throw fmt::system_error(errno, "fcntl(FD_CLOEXEC) on the kqueue");
-  if (timeout) {
-    forever_ = false;
-    timeout_.tv_sec = static_cast<time_t>(timeout->count() / 1000);
-    timeout_.tv_nsec = static_cast<long>(timeout->count() % 1000 * 1000000);
-  }
-  sys::set_nonblocking(fd);
-  struct kevent change;
-  EV_SET(&change, fd, EVFILT_READ, EV_ADD, 0, 0, nullptr);
-  if (::kevent(queue_.get(), &change, 1, nullptr, 0, nullptr) != 0)
-    throw fmt::system_error(errno, "kevent(EV_ADD) of UDP socket {}", fd);
-}
-#endif
-
-}  // namespace ipcbench
+}  // namespace ipcbench::udp

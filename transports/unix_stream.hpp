@@ -22,7 +22,6 @@ class UnixStream {
       .name = "unix",
       .mechanism = "Unix-domain stream socketpair, blocking read()/write()",
       .max_payload_bytes = std::size_t{1} << 20,
-      .wait = WaitKind::block,
   };
 
   class Endpoint {

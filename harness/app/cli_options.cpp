@@ -1,4 +1,4 @@
-// Validation of run options against the registry and the machine.
+// Validation of run, ping and serve options against the registry and the machine.
 #include "harness/app/cli_options.hpp"
 
 #include <algorithm>
@@ -27,29 +27,11 @@ std::vector<Enum> parse_enum_list(const std::string& text, std::string_view what
   return values;
 }
 
-std::string available_names(std::span<const RegistryEntry> registry) {
+std::string names_of(Registry registry, std::optional<Mode> only_mode) {
   std::vector<std::string_view> names;
   for (const RegistryEntry& e : registry)
-    if (e.available()) names.push_back(e.info.name);
+    if (!only_mode || e.modes.has(*only_mode)) names.push_back(e.info.name);
   return fmt::format("{}", fmt::join(names, ", "));
-}
-
-std::vector<const RegistryEntry*> parse_transports(std::span<const RegistryEntry> registry, const std::string& text) {
-  std::vector<const RegistryEntry*> chosen;
-  if (text == "all") {
-    for (const RegistryEntry& e : registry)
-      if (e.available()) chosen.push_back(&e);
-    return chosen;
-  }
-  for (const std::string& name : split_list(text, "transport")) {
-    const auto it = std::find_if(registry.begin(), registry.end(), [&](const RegistryEntry& e) { return e.info.name == name; });
-    if (it == registry.end())
-      throw UsageError(fmt::format("unknown transport '{}': valid transports are {} (or all)", name, available_names(registry)));
-    if (!it->available())
-      throw UsageError(fmt::format("transport '{}' is not available here: {}", name, it->info.unavailable_reason));
-    if (std::find(chosen.begin(), chosen.end(), &*it) == chosen.end()) chosen.push_back(&*it);
-  }
-  return chosen;
 }
 
 std::uint64_t parse_positive(const std::string& text, std::string_view what) {
@@ -58,45 +40,19 @@ std::uint64_t parse_positive(const std::string& text, std::string_view what) {
   return value;
 }
 
-InjectedDelay parse_inject_delay(std::span<const RegistryEntry> registry, const std::string& text) {
-  const auto eq = text.find('=');
-  if (eq == std::string::npos)
-    throw UsageError(fmt::format("invalid --inject-delay '{}': expected TRANSPORT=DURATION, e.g. shm-spin=100ns", text));
-  const std::string name = text.substr(0, eq);
-  parse_transports(registry, name);
-  return {name, static_cast<std::uint64_t>(parse_duration(text.substr(eq + 1)).count())};
+std::chrono::milliseconds parse_peer_timeout(const std::optional<std::string>& text) {
+  if (!text) return std::chrono::milliseconds(2000);
+  const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(parse_duration(*text));
+  if (timeout.count() < 100) throw UsageError(fmt::format("invalid --peer-timeout '{}': expected at least 100ms", *text));
+  return timeout;
 }
 
-template <class Enum, std::size_t N>
-Enum parse_choice(std::string_view text, std::string_view what, const std::array<std::pair<std::string_view, Enum>, N>& choices) {
-  for (const auto& [name, value] : choices)
-    if (name == text) return value;
-  std::vector<std::string_view> names;
-  for (const auto& choice : choices) names.push_back(choice.first);
-  throw UsageError(fmt::format("invalid --inject-fault {} '{}': valid {}s are {}", what, text, what, fmt::join(names, ", ")));
-}
-
-// TRANSPORT:SIDE:ACTION:PHASE, e.g. pipe:server:kill:throughput. Test-only (docs/reliability.md).
-FaultInjection parse_inject_fault(std::span<const RegistryEntry> registry, const std::string& text) {
-  using namespace std::string_view_literals;
-  using Side = FaultInjection::Side;
-  using Action = FaultInjection::Action;
-  std::vector<std::string> parts;
-  for (std::size_t start = 0, colon = 0; colon != std::string::npos; start = colon + 1) {
-    colon = text.find(':', start);
-    parts.push_back(text.substr(start, colon - start));
+sys::SocketAddress parse_address(const std::string& text, std::string_view option) {
+  try {
+    return sys::SocketAddress::parse(text);
+  } catch (const std::invalid_argument& error) {
+    throw UsageError(fmt::format("{} '{}': {}", option, text, error.what()));
   }
-  if (parts.size() != 4)
-    throw UsageError(fmt::format("invalid --inject-fault '{}': expected TRANSPORT:SIDE:ACTION:PHASE, e.g. pipe:server:kill:throughput", text));
-  parse_transports(registry, parts[0]);
-  return {parts[0],
-          parse_choice(parts[1], "side", std::array{std::pair{"client"sv, Side::client}, std::pair{"server"sv, Side::server}}),
-          parse_choice(parts[2], "action",
-                       std::array{std::pair{"kill"sv, Action::sigkill}, std::pair{"stop"sv, Action::sigstop},
-                                  std::pair{"exit"sv, Action::exit_early}}),
-          parse_choice(parts[3], "phase",
-                       std::array{std::pair{"setup"sv, Phase::setup}, std::pair{"warmup"sv, Phase::warmup},
-                                  std::pair{"throughput"sv, Phase::throughput}, std::pair{"latency"sv, Phase::latency}})};
 }
 
 // The file a path names, as far as it exists: "out.csv", "./out.csv" and a symlink to it agree.
@@ -112,7 +68,67 @@ void check_outputs(const RunOptions& o) {
     throw UsageError(fmt::format("--csv '{}' and --json '{}' name the same file: give each its own", o.csv, o.json));
 }
 
+// What run and ping share: the pass plan, repetitions, sizes, outputs.
+SuiteRequest common_request(const RunOptions& o, std::vector<std::size_t>& sizes) {
+  SuiteRequest request;
+  check_outputs(o);
+  for (const std::string& s : split_list(o.sizes, "size")) sizes.push_back(parse_size(s));
+  RunSettings& settings = request.settings;
+  settings.plan.duration = parse_duration(o.duration);
+  if (o.round_trips) settings.plan.round_trips = parse_positive(*o.round_trips, "--round-trips");
+  if (o.warmup) settings.plan.warmup_round_trips = parse_count(*o.warmup, "--warmup");
+  settings.plan.verify = o.verify;
+  request.repetitions = static_cast<int>(std::min<std::uint64_t>(parse_positive(o.repetitions, "--repetitions"), 1000));
+  settings.peer_timeout = parse_peer_timeout(o.peer_timeout);
+  if (o.table != "seed" && o.table != "none")
+    throw UsageError(fmt::format("invalid --table '{}': valid choices are seed, none", o.table));
+  return request;
+}
+
+// A size that some of the asked-for transports cannot carry is a skipped cell with its
+// reason (a sweep past udp's 65507 B still runs the rest); one that none can carry is a
+// mistake.
+void check_size_fits_one(const std::vector<const RegistryEntry*>& transports, std::size_t size, Mode mode) {
+  const auto largest = std::max_element(transports.begin(), transports.end(), [&](const auto* a, const auto* b) {
+    return max_payload_bytes(*a, mode) < max_payload_bytes(*b, mode);
+  });
+  const std::size_t limit = max_payload_bytes(**largest, mode);
+  if (size <= limit) return;
+  const std::string_view in_host = mode == Mode::host ? " in host mode" : "";
+  throw UsageError(transports.size() == 1
+                       ? fmt::format("payload {} is too large for {}{}: its maximum is {}", format_size(size),
+                                     (*largest)->info.name, in_host, format_size(limit))
+                       : fmt::format("payload {} is too large for every transport asked for{}: the largest maximum is {} ({})",
+                                     format_size(size), in_host, format_size(limit), (*largest)->info.name));
+}
+
+std::string modes_text(ModeSet modes) {
+  std::vector<std::string_view> names;
+  for (Mode mode : {Mode::thread, Mode::process, Mode::host})
+    if (modes.has(mode)) names.push_back(to_string(mode));
+  return fmt::format("{}", fmt::join(names, ", "));
+}
+
 }  // namespace
+
+std::vector<const RegistryEntry*> parse_transports(Registry registry, const std::string& text, std::optional<Mode> only_mode) {
+  std::vector<const RegistryEntry*> chosen;
+  if (text == "all") {
+    for (const RegistryEntry& e : registry)
+      if (!only_mode || e.modes.has(*only_mode)) chosen.push_back(&e);
+    return chosen;
+  }
+  for (const std::string& name : split_list(text, "transport")) {
+    const RegistryEntry* entry = find_transport(registry, name);
+    if (!entry)
+      throw UsageError(fmt::format("unknown transport '{}': valid transports are {} (or all)", name, names_of(registry, only_mode)));
+    if (only_mode && !entry->modes.has(*only_mode))
+      throw UsageError(fmt::format("transport '{}' does not run in {} mode: the transports that do are {}", name,
+                                   to_string(*only_mode), names_of(registry, only_mode)));
+    if (std::find(chosen.begin(), chosen.end(), entry) == chosen.end()) chosen.push_back(entry);
+  }
+  return chosen;
+}
 
 std::array<int, 2> choose_cpus(const std::optional<std::string>& cpus, bool need_two) {
   const std::vector<int> allowed = sys::allowed_cpus();
@@ -125,75 +141,72 @@ std::array<int, 2> choose_cpus(const std::optional<std::string>& cpus, bool need
   const std::vector<std::string> items = split_list(*cpus, "CPU list");
   if (items.size() != 2)
     throw UsageError(fmt::format("invalid --cpus '{}': expected two CPUs A,B from {}", *cpus, valid));
-  std::array<int, 2> chosen{};
-  for (std::size_t i = 0; i < 2; ++i) {
-    const std::uint64_t cpu = parse_count(items[i], "--cpus");
-    if (cpu > 4096 || std::find(allowed.begin(), allowed.end(), static_cast<int>(cpu)) == allowed.end())
-      throw UsageError(fmt::format("CPU {} in --cpus '{}' does not exist or is not allowed here: valid CPUs are {}", items[i], *cpus, valid));
-    chosen[i] = static_cast<int>(cpu);
-  }
+  std::array<int, 2> chosen{choose_one_cpu(items[0]), choose_one_cpu(items[1])};
   if (chosen[0] == chosen[1] && need_two)
     throw UsageError(fmt::format("invalid --cpus '{}': placement 'cross' needs two different CPUs", *cpus));
   return chosen;
 }
 
-SuiteRequest build_request(std::span<const RegistryEntry> registry, const RunOptions& o) {
-  SuiteRequest request;
-  check_outputs(o);
-  const auto transports = parse_transports(registry, o.transports);
+int choose_one_cpu(const std::string& text) {
+  const std::vector<int> allowed = sys::allowed_cpus();
+  const std::uint64_t cpu = parse_count(text, "--cpus");
+  if (cpu > 4096 || std::find(allowed.begin(), allowed.end(), static_cast<int>(cpu)) == allowed.end())
+    throw UsageError(fmt::format("CPU {} in --cpus does not exist or is not allowed here: valid CPUs are {}", text,
+                                 fmt::join(allowed, ",")));
+  return static_cast<int>(cpu);
+}
+
+SuiteRequest build_request(Registry registry, const RunOptions& o) {
+  std::vector<std::size_t> sizes;
+  SuiteRequest request = common_request(o, sizes);
+  const auto transports = parse_transports(registry, o.transports, std::nullopt);
   const auto modes = parse_enum_list(o.modes, "mode", std::array{Mode::thread, Mode::process, Mode::host});
   if (std::find(modes.begin(), modes.end(), Mode::host) != modes.end())
-    throw UsageError("mode 'host' is measured with `ipcbench serve` and `ipcbench ping`, not with `run`");
+    throw UsageError("mode 'host' is measured with `ipcbench serve` on one side and `ipcbench ping` on the other, not with `run`");
   const auto placements = parse_enum_list(o.placements, "placement", std::array{Placement::cross, Placement::same, Placement::none});
-  std::vector<std::size_t> sizes;
-  for (const std::string& s : split_list(o.sizes, "size")) sizes.push_back(parse_size(s));
-
-  RunSettings& settings = request.settings;
-  settings.plan.duration = parse_duration(o.duration);
-  if (o.round_trips) settings.plan.round_trips = parse_positive(*o.round_trips, "--round-trips");
-  if (o.warmup) settings.plan.warmup_round_trips = parse_count(*o.warmup, "--warmup");
-  settings.plan.verify = o.verify;
-  request.repetitions = static_cast<int>(std::min<std::uint64_t>(parse_positive(o.repetitions, "--repetitions"), 1000));
-  if (o.peer_timeout) {
-    settings.peer_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(parse_duration(*o.peer_timeout));
-    if (settings.peer_timeout.count() < 100)
-      throw UsageError(fmt::format("invalid --peer-timeout '{}': expected at least 100ms", *o.peer_timeout));
-  }
-  if (o.inject_delay) settings.injected_delay = parse_inject_delay(registry, *o.inject_delay);
-  if (o.inject_fault) settings.fault = parse_inject_fault(registry, *o.inject_fault);
   const bool cross = std::find(placements.begin(), placements.end(), Placement::cross) != placements.end();
-  settings.cpus = choose_cpus(o.cpus, cross);
+  request.settings.cpus = choose_cpus(o.cpus, cross);
 
   for (std::size_t size : sizes) {
-    // A size that some of the asked-for transports cannot carry is a skipped cell with its
-    // reason (a sweep past udp's 65507 B still runs the rest); one that none can carry is
-    // a mistake.
-    const auto largest = std::max_element(transports.begin(), transports.end(), [](const auto* a, const auto* b) {
-      return a->info.max_payload_bytes < b->info.max_payload_bytes;
-    });
-    if (o.transports_given && size > (*largest)->info.max_payload_bytes)
-      throw UsageError(transports.size() == 1
-                           ? fmt::format("payload {} is too large for {}: its maximum is {}", format_size(size),
-                                         (*largest)->info.name, format_size((*largest)->info.max_payload_bytes))
-                           : fmt::format("payload {} is too large for every transport asked for: the largest maximum is {} ({})",
-                                         format_size(size), format_size((*largest)->info.max_payload_bytes),
-                                         (*largest)->info.name));
+    if (o.transports_given) check_size_fits_one(transports, size, Mode::thread);
     for (const RegistryEntry* entry : transports) {
-      const TransportInfo& info = entry->info;
       bool any_mode = false;
       for (Mode mode : modes) {
-        if (!info.supports(mode)) continue;
+        if (!entry->modes.has(mode)) continue;
         any_mode = true;
-        for (Placement placement : placements) request.cells.push_back({std::string(info.name), mode, placement, size});
+        for (Placement placement : placements) request.cells.push_back({std::string(entry->info.name), mode, placement, size, {}});
       }
       if (!any_mode && o.transports_given)
-        throw UsageError(fmt::format("transport '{}' does not run in the mode(s) asked for ({}): it runs in {}", info.name,
-                                     o.modes, info.process_mode ? "thread, process" : "thread"));
+        throw UsageError(fmt::format("transport '{}' does not run in the mode(s) asked for ({}): it runs in {}", entry->info.name,
+                                     o.modes, modes_text(entry->modes)));
     }
   }
-  if (o.table != "seed" && o.table != "none")
-    throw UsageError(fmt::format("invalid --table '{}': valid choices are seed, none", o.table));
   return request;
+}
+
+SuiteRequest build_ping_request(Registry registry, const RunOptions& o) {
+  std::vector<std::size_t> sizes;
+  SuiteRequest request = common_request(o, sizes);
+  const auto transports = parse_transports(registry, o.transports, Mode::host);
+  if (!o.connect) throw UsageError("ping needs --connect HOST:PORT: the address `ipcbench serve` listens on");
+  request.settings.server = parse_address(*o.connect, "--connect");
+  if (o.cpus) request.settings.host_cpu = choose_one_cpu(*o.cpus);
+  for (std::size_t size : sizes) {
+    if (o.transports_given) check_size_fits_one(transports, size, Mode::host);
+    for (const RegistryEntry* entry : transports)
+      request.cells.push_back({std::string(entry->info.name), Mode::host, Placement::none, size, *o.connect});
+  }
+  return request;
+}
+
+ServeSettings build_serve_settings(Registry registry, const ServeOptions& o) {
+  ServeSettings settings;
+  settings.transports = parse_transports(registry, o.transports, Mode::host);
+  settings.listen = parse_address(o.listen, "--listen");
+  if (o.cpus) settings.cpu = choose_one_cpu(*o.cpus);
+  settings.peer_timeout = parse_peer_timeout(o.peer_timeout);
+  if (o.sessions) settings.sessions = parse_positive(*o.sessions, "--sessions");
+  return settings;
 }
 
 }  // namespace ipcbench

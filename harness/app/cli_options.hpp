@@ -1,15 +1,16 @@
-// Turning the command line's words into a SuiteRequest: every bad value is one UsageError line.
+// Turning the command line's words into requests: every bad value is one UsageError line.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "harness/host/serve.hpp"
 #include "harness/suite.hpp"
 
 namespace ipcbench {
 
-// The options of `ipcbench run` as typed; defaults are those of the default suite or of run.
+// The options of `ipcbench run` and `ipcbench ping` as typed; defaults are those of run.
 struct RunOptions {
   std::string transports = "all";
   std::string modes = "thread,process";
@@ -21,8 +22,7 @@ struct RunOptions {
   std::optional<std::string> warmup;
   std::optional<std::string> cpus;
   std::optional<std::string> peer_timeout;
-  std::optional<std::string> inject_delay;
-  std::optional<std::string> inject_fault;  // hidden, for the reliability tests
+  std::optional<std::string> connect;  // ping: the server's HOST:PORT
   bool verify = false;
   std::string csv;
   std::string json;
@@ -31,8 +31,25 @@ struct RunOptions {
   bool transports_given = false;  // an explicit -t makes a size none of them can carry an error
 };
 
-SuiteRequest build_request(std::span<const RegistryEntry> registry, const RunOptions& options);
+struct ServeOptions {
+  std::string transports = "all";
+  std::string listen = "127.0.0.1:7007";
+  std::optional<std::string> cpus;
+  std::optional<std::string> peer_timeout;
+  std::optional<std::string> sessions;
+  bool transports_given = false;
+};
+
+// `run`: thread and process mode cells.
+SuiteRequest build_request(Registry registry, const RunOptions& options);
+// `ping`: host-mode cells against the server at options.connect.
+SuiteRequest build_ping_request(Registry registry, const RunOptions& options);
+ServeSettings build_serve_settings(Registry registry, const ServeOptions& options);
 // The two CPUs to use: --cpus A,B or the first two this process may run on.
 std::array<int, 2> choose_cpus(const std::optional<std::string>& cpus, bool need_two);
+// One CPU of this machine, as given to ping's or serve's --cpus.
+int choose_one_cpu(const std::string& cpu);
+// The transports named by a list (or "all"), in the registry's order, each at most once.
+std::vector<const RegistryEntry*> parse_transports(Registry registry, const std::string& text, std::optional<Mode> only_mode);
 
 }  // namespace ipcbench

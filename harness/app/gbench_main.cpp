@@ -18,7 +18,8 @@ namespace {
 using namespace std::chrono_literals;
 
 // One benchmark iteration is one repetition of the cell, run by the same code as the CLI;
-// the iteration's time is the mean round trip of its throughput pass.
+// the iteration's time is the mean round trip of its throughput pass, and every metric it
+// measured is a counter named as its CSV column.
 void run_cell(benchmark::State& state, const RegistryEntry* entry, CellSpec cell, RunSettings settings) {
   for (auto _ : state) {
     const RepResult r = entry->run(cell, settings);
@@ -26,11 +27,9 @@ void run_cell(benchmark::State& state, const RegistryEntry* entry, CellSpec cell
       state.SkipWithError(r.reason.c_str());
       return;
     }
-    state.SetIterationTime(static_cast<double>(r.elapsed_ns) / static_cast<double>(r.round_trips) / 1e9);
-    state.counters["round_trips_per_s"] = r.msgs_per_s;
-    state.counters["rtt_p50_ns"] = r.latency.p50_ns;
-    state.counters["rtt_p99_ns"] = r.latency.p99_ns;
-    state.counters["cpu_client_ns_per_rt"] = r.client.cpu_ns_per_rt;
+    state.SetIterationTime(1 / r.metrics[Metric::msgs_per_s]);
+    for (const MetricInfo& info : kMetrics)
+      if (r.metrics.known(info.metric)) state.counters[std::string(info.name)] = r.metrics[info.metric];
   }
 }
 
@@ -45,7 +44,7 @@ void register_cells(const Clock& clock) {
       for (Placement placement : {Placement::cross, Placement::same}) {
         if (placement == Placement::cross && cpus.size() < 2) continue;
         for (std::size_t size : {std::size_t{64}, std::size_t{4096}}) {
-          const CellSpec cell{std::string(entry.info.name), mode, placement, size};
+          const CellSpec cell{std::string(entry.info.name), mode, placement, size, {}};
           if (!skip_reason(entry, cell).empty()) continue;
           const std::string name = fmt::format("{}/{}/{}/{}", cell.transport, to_string(mode), to_string(placement), size);
           benchmark::RegisterBenchmark(name.c_str(), run_cell, &entry, cell, settings)
@@ -80,16 +79,18 @@ void register_harness_benchmarks(const Clock& clock) {
     benchmark::DoNotOptimize(histogram.count());
   });
   benchmark::RegisterBenchmark("harness/csv_row", [](benchmark::State& state) {
-    CellRecord record{{"shm-spin", Mode::process, Placement::cross, 64}, {}, {}, true};
-    RepResult r;
-    r.round_trips = 1'000'000;
-    r.msgs_per_s = 3.4e6;
-    for (auto _ : state) benchmark::DoNotOptimize(csv_row(record, r, "rep", 1, Status::ok, "", nullptr));
+    CellRecord record{{"shm-spin", Mode::process, Placement::cross, 64, {}}, {RepResult{}}, {}, true};
+    record.repetitions[0].metrics.set(Metric::round_trips, 1e6);
+    record.repetitions[0].metrics.set(Metric::msgs_per_s, 3.4e6);
+    const Manifest manifest;
+    for (auto _ : state) benchmark::DoNotOptimize(csv_row(repetition_row("run", manifest, record, 1)));
   });
   benchmark::RegisterBenchmark("harness/empty_ping_loop", [](benchmark::State& state) {
     MessageBuffer buffer(64);
     NullEndpoint endpoint;
-    Pinger<NullEndpoint, false> pinger(endpoint, buffer.bytes());
+    std::atomic<std::uint32_t> stop{0};
+    const InBandFormat format(64, stop);
+    Pinger<NullEndpoint, InBandFormat, false> pinger(endpoint, format, buffer.bytes());
     for (auto _ : state) pinger.round_trip();
   });
 }

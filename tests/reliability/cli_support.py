@@ -13,6 +13,8 @@ import pytest
 # Set by ctest (tests/CMakeLists.txt) to the ipcbench of the build under test, and its
 # IPCBENCH_SANITIZE option ('', 'address' or 'thread').
 BINARY = os.environ.get("IPCBENCH_BIN", "")
+# ipcbench_armed: the same CLI with the test hooks (--inject-fault) compiled in.
+ARMED_BINARY = os.environ.get("IPCBENCH_ARMED_BIN", "")
 SANITIZER = os.environ.get("IPCBENCH_SANITIZE", "")
 WORKER_NAMES = ("ipcb-client", "ipcb-server")
 
@@ -21,6 +23,12 @@ def ipcbench():
     if not BINARY or not Path(BINARY).is_file():
         pytest.fail(f"IPCBENCH_BIN='{BINARY}' is not the ipcbench binary; run these tests through ctest")
     return BINARY
+
+
+def armed():
+    if not ARMED_BINARY or not Path(ARMED_BINARY).is_file():
+        pytest.fail(f"IPCBENCH_ARMED_BIN='{ARMED_BINARY}' is not the ipcbench_armed binary; run these tests through ctest")
+    return ARMED_BINARY
 
 
 def read_csv(path):

@@ -9,10 +9,10 @@
 #include <thread>
 
 #include "harness/clock.hpp"
-#include "harness/run_cell.hpp"
+#include "harness/repetition.hpp"
 #include "harness/sys/affinity.hpp"
 #include "tests/support/leak_check.hpp"
-#include "tests/support/type_names.hpp"
+#include "tests/support/transport_types.hpp"
 
 namespace ipcbench {
 namespace {
@@ -50,12 +50,10 @@ struct Fault {
 
 template <class T>
 class PeerFault : public ::testing::Test {};
-TYPED_TEST_SUITE(PeerFault, testing::AllTransportTypes, testing::TransportName);
+TYPED_TEST_SUITE(PeerFault, testing::TwoSidedTransportTypes, testing::TransportName);
 
 TYPED_TEST(PeerFault, KilledOrStoppedSideFailsTheCellPromptly) {
-  if constexpr (LoopbackTransport<TypeParam>) {
-    GTEST_SKIP() << "no second side";
-  } else {
+  {
     const std::vector<Fault> faults{{"ipcb-server", SIGKILL, "SIGKILL"},
                                     {"ipcb-client", SIGKILL, "SIGKILL"},
                                     {"ipcb-server", SIGSTOP, "stopped"}};
@@ -69,7 +67,7 @@ TYPED_TEST(PeerFault, KilledOrStoppedSideFailsTheCellPromptly) {
       settings.cpus = {cpus.front(), cpus.size() > 1 ? cpus[1] : cpus.front()};
       settings.clock = &test_clock();
       const CellSpec cell{std::string(TypeParam::kInfo.name), Mode::process,
-                          cpus.size() > 1 ? Placement::cross : Placement::same, 64};
+                          cpus.size() > 1 ? Placement::cross : Placement::same, 64, {}};
 
       const auto start = std::chrono::steady_clock::now();
       auto result = std::async(std::launch::async, [&] { return run_repetition<TypeParam>(cell, settings); });

@@ -6,10 +6,11 @@
 #include <cstdio>
 
 #include "harness/clock.hpp"
-#include "harness/run_cell.hpp"
+#include "harness/armed_hooks.hpp"
+#include "harness/repetition.hpp"
 #include "harness/sys/affinity.hpp"
 #include "tests/support/leak_check.hpp"
-#include "tests/support/type_names.hpp"
+#include "tests/support/transport_types.hpp"
 
 namespace ipcbench {
 namespace {
@@ -46,7 +47,7 @@ RunSettings settings_with(const FaultInjection& fault, std::chrono::milliseconds
   const auto cpus = sys::allowed_cpus();
   settings.cpus = {cpus.front(), cpus.size() > 1 ? cpus[1] : cpus.front()};
   settings.clock = &test_clock();
-  settings.fault = fault;
+  ArmedHooks::fault = fault;
   return settings;
 }
 
@@ -80,15 +81,15 @@ void expect_fault_fails_cell(Mode mode, const FaultInjection& fault) {
                            to_string(fault.action), to_string(fault.phase)));
   const testing::ResourceSnapshot before;
   const bool two_cpus = sys::allowed_cpus().size() > 1;
-  const CellSpec cell{std::string(T::kInfo.name), mode, two_cpus ? Placement::cross : Placement::same, 64};
+  const CellSpec cell{std::string(T::kInfo.name), mode, two_cpus ? Placement::cross : Placement::same, 64, {}};
 
   const bool stop = fault.action == Action::sigstop;
   auto start = std::chrono::steady_clock::now();
-  RepResult r = run_repetition<T>(cell, settings_with(fault, stop ? kStopTimeout : kTimeout));
+  RepResult r = run_repetition<T, ArmedHooks>(cell, settings_with(fault, stop ? kStopTimeout : kTimeout));
   if (stop && r.reason.starts_with("no progress")) {
     std::printf("inconclusive, run again with a longer deadline: %s\n", r.reason.c_str());
     start = std::chrono::steady_clock::now();
-    r = run_repetition<T>(cell, settings_with(fault, kStopRetryTimeout));
+    r = run_repetition<T, ArmedHooks>(cell, settings_with(fault, kStopRetryTimeout));
   }
   const auto elapsed = std::chrono::steady_clock::now() - start;
 
@@ -110,12 +111,12 @@ class PhaseFault : public ::testing::Test {};
 TYPED_TEST_SUITE(PhaseFault, testing::AllTransportTypes, testing::TransportName);
 
 TYPED_TEST(PhaseFault, EverySideActionAndPhaseFailsTheCell) {
-  constexpr TransportInfo info = TypeParam::kInfo;
+  constexpr ModeSet modes = modes_of<TypeParam>();
   // memcpy has no server: its one thread plays both sides.
   const std::vector<Side> sides = LoopbackTransport<TypeParam> ? std::vector{Side::client}
                                                                : std::vector{Side::client, Side::server};
   for (Mode mode : {Mode::thread, Mode::process}) {
-    if (!info.supports(mode)) continue;
+    if (!modes.has(mode)) continue;
     for (Side side : sides)
       for (Action action : {Action::sigkill, Action::sigstop, Action::exit_early})
         for (Phase phase : {Phase::setup, Phase::warmup, Phase::throughput, Phase::latency})
@@ -126,8 +127,8 @@ TYPED_TEST(PhaseFault, EverySideActionAndPhaseFailsTheCell) {
 // The hook is aimed at one transport; the others run as if it were not there.
 TEST(PhaseFault, FaultAimedAtAnotherTransportIsInert) {
   const FaultInjection fault{"pipe", Side::server, Action::sigkill, Phase::warmup};
-  const CellSpec cell{"unix", Mode::process, Placement::same, 64};
-  const RepResult r = run_repetition<UnixStream>(cell, settings_with(fault));
+  const CellSpec cell{"unix", Mode::process, Placement::same, 64, {}};
+  const RepResult r = run_repetition<UnixStream, ArmedHooks>(cell, settings_with(fault));
   EXPECT_EQ(r.status, Status::ok) << r.reason;
 }
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from cli_support import aggregates, read_csv, run
+from cli_support import aggregates, armed, read_csv, run
 
 CELLS = [(t, m) for t in ("pipe", "unix", "eventfd") for m in ("thread", "process")]
 REASONS = {
@@ -23,7 +23,7 @@ def test_a_faulty_cell_fails_and_the_rest_of_the_suite_runs(tmp_path, side, acti
     status, stdout, stderr = run(["run", "-t", "pipe,unix,eventfd", "-m", "thread,process", "-p", "same",
                                   "--round-trips", "300", "--repetitions", "2", *deadline,
                                   "--inject-fault", f"unix:{side}:{action}:throughput",
-                                  "--csv", str(csv_path)])
+                                  "--csv", str(csv_path)], program=[armed()])
     assert status == 1, stderr
     assert stderr.strip().splitlines()[-1] == "ipcbench: 2 cell(s) failed", stderr
 

@@ -1,0 +1,236 @@
+// The command line (CLI11) over the suite, the registry, host mode and the reporters.
+#include "harness/app/cli.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fmt/format.h>
+#include <memory>
+
+#include "harness/app/cli_options.hpp"
+#include "harness/clock.hpp"
+#include "harness/csv_reporter.hpp"
+#include "harness/host/serve.hpp"
+#include "harness/json_reporter.hpp"
+#include "harness/limits.hpp"
+#include "harness/parse.hpp"
+#include "harness/progress_reporter.hpp"
+#include "harness/schema.hpp"
+#include "harness/supervisor.hpp"
+#include "harness/sys/affinity.hpp"
+#include "harness/table_reporter.hpp"
+
+namespace ipcbench {
+namespace {
+
+constexpr int kExitFailedCells = 1;
+constexpr int kExitUsage = 2;
+
+// An empty name is an unset shell variable (--csv "$OUT"), not a wish for no file.
+const CLI::Validator kFileName([](std::string& name) { return name.empty() ? "expected a file name, got ''" : ""; }, "FILE");
+
+// The options run and ping share; `host` leaves out what only thread and process mode have.
+void add_measurement_options(CLI::App& cmd, RunOptions& o, bool host) {
+  cmd.add_option("-t,--transports", o.transports,
+                 host ? "comma-separated socket transports, or all (see `ipcbench list`)"
+                      : "comma-separated transports, or all (see `ipcbench list`)");
+  if (!host) {
+    cmd.add_option("-m,--modes", o.modes, "thread,process");
+    cmd.add_option("-p,--placement", o.placements, "cross (two CPUs), same (one CPU), none (scheduler's choice)");
+    cmd.add_option("--cpus", o.cpus, "the two CPUs to pin to, A,B (default: the first two allowed)");
+  } else {
+    cmd.add_option("--connect", o.connect, "HOST:PORT where `ipcbench serve` listens")->required();
+    cmd.add_option("--cpus", o.cpus, "the CPU the client pins to (default: not pinned)");
+  }
+  cmd.add_option("-s,--sizes", o.sizes, "payload sizes each way, e.g. 64,1K,64K");
+  CLI::Option* duration = cmd.add_option("--duration", o.duration, "length of each timed pass, e.g. 500ms, 2s");
+  // Both at once is a typo or a misunderstanding, never a wish that one silently wins.
+  cmd.add_option("--round-trips", o.round_trips, "round trips per timed pass, instead of --duration")->excludes(duration);
+  cmd.add_option("--repetitions", o.repetitions, "repetitions of every cell, run round-robin");
+  cmd.add_option("--warmup", o.warmup, "warm-up round trips before each repetition (at most duration/10)");
+  cmd.add_option("--peer-timeout", o.peer_timeout, "a peer that makes no progress this long fails the cell (default 2s)");
+  cmd.add_flag("--verify", o.verify, "check every payload byte on both sides, not just the sequence");
+  cmd.add_option("--csv", o.csv, "write every repetition and aggregate as CSV (docs/csv-schema.md)")->check(kFileName);
+  cmd.add_option("--json", o.json, "write the same content as JSON")->check(kFileName);
+  cmd.add_option("--table", o.table, "seed (default) or none");
+  cmd.add_flag("-q,--quiet", o.quiet, "no progress line on stderr");
+}
+
+int run_request(Registry registry, SuiteRequest request, const RunOptions& options) {
+  // The table comes first: should the JSON file fail to be written at the end, every cell
+  // has been printed already.
+  std::vector<std::unique_ptr<Reporter>> owned;
+  if (options.table == "seed") owned.push_back(std::make_unique<TableReporter>(stdout));
+  if (!options.quiet && ::isatty(STDERR_FILENO)) owned.push_back(std::make_unique<ProgressReporter>(request.repetitions));
+  // Reporters open their files before anything is measured: a bad path costs nothing.
+  const CsvReporter* csv = nullptr;
+  try {
+    if (!options.csv.empty()) {
+      auto reporter = std::make_unique<CsvReporter>(options.csv);
+      csv = reporter.get();
+      owned.push_back(std::move(reporter));
+    }
+    if (!options.json.empty()) owned.push_back(std::make_unique<JsonReporter>(options.json));
+  } catch (const std::system_error& error) {
+    throw UsageError(error.what());
+  }
+  std::vector<Reporter*> reporters;
+  for (const auto& r : owned) reporters.push_back(r.get());
+
+  const Clock clock = Clock::calibrate();
+  request.settings.clock = &clock;
+  const Manifest manifest = Manifest::collect(clock, request.settings.cpus[0], request.settings.cpus[1]);
+  install_interrupt_handlers();
+  const SuiteOutcome outcome = run_suite(registry, request, manifest, reporters);
+  if (csv && !csv->error().empty())
+    fmt::print(stderr, "ipcbench: error: {}; the rows before it were kept\n", csv->error());
+  if (outcome.interrupt_signal != 0) {
+    fmt::print(stderr, "ipcbench: interrupted by {}; finished cells were kept\n",
+               outcome.interrupt_signal == SIGINT ? "SIGINT" : "SIGTERM");
+    return 128 + outcome.interrupt_signal;
+  }
+  if (!outcome.ended_by.empty()) {
+    fmt::print(stderr, "ipcbench: error: {}; the cells before it were kept\n", outcome.ended_by);
+    return kExitFailedCells;
+  }
+  if (outcome.failed_cells > 0) {
+    fmt::print(stderr, "ipcbench: {} cell(s) failed\n", outcome.failed_cells);
+    return kExitFailedCells;
+  }
+  return csv && !csv->error().empty() ? kExitFailedCells : 0;
+}
+
+std::string modes_of(ModeSet modes) {
+  std::string text;
+  for (Mode mode : {Mode::thread, Mode::process, Mode::host})
+    if (modes.has(mode)) text += fmt::format("{}{}", text.empty() ? "" : ", ", to_string(mode));
+  return text;
+}
+
+int list(Registry registry) {
+  fmt::print("{:<10} | {:<8} | {:<21} | {:<8} | {:<10} | {}\n", "Transport", "Shape", "Modes", "Max size", "Wait", "Mechanism");
+  for (const RegistryEntry& e : registry) {
+    const TransportInfo& i = e.info;
+    fmt::print("{:<10} | {:<8} | {:<21} | {:<8} | {:<10} | {}\n", i.name, e.shape, modes_of(e.modes),
+               format_size(i.max_payload_bytes), to_string(i.wait), i.mechanism);
+  }
+  fmt::print("Linux only: the seed notes' kqueue and udp-kqueue rows (macOS) are not built here.\n");
+  return 0;
+}
+
+// The result schema as CSV, for scripts and for the test that holds scripts/ipcbench_csv.py to it.
+int schema() {
+  fmt::print("column,unit,kind,meaning\n");
+  for (const Column& c : columns())
+    fmt::print("{},{},{},{}\n", c.name, c.unit, to_string(c.kind), csv_field(c.meaning));
+  return 0;
+}
+
+int limits(const std::optional<std::string>& cpus) {
+  std::vector<int> chosen;
+  if (cpus) {
+    const auto pair = choose_cpus(cpus, true);
+    chosen = {pair[0], pair[1]};
+  } else {
+    chosen = sys::allowed_cpus();
+  }
+  if (chosen.size() < 2) throw UsageError("ipcbench limits needs at least two CPUs");
+  fmt::print("Cache-line round trip between two pinned threads (median of 5 x 100000), the floor for shm-spin:\n");
+  for (std::size_t a = 0; a < chosen.size(); ++a)
+    for (std::size_t b = a + 1; b < chosen.size(); ++b)
+      fmt::print("CPU {} <-> CPU {}: {:.0f} ns\n", chosen[a], chosen[b], cache_line_round_trip_ns(chosen[a], chosen[b]));
+  return 0;
+}
+
+int serve_command(Registry registry, const ServeOptions& options) {
+  ServeSettings settings = build_serve_settings(registry, options);
+  const int cpu = settings.cpu.value_or(-1);
+  HostServer server(std::move(settings));
+  const Clock clock = Clock::calibrate();
+  const Manifest manifest = Manifest::collect(clock, cpu, cpu);
+  install_interrupt_handlers();
+  return server.run(manifest, clock);
+}
+
+int parse_and_run(int argc, char** argv, const CliFlavour& flavour) {
+  CLI::App app("ipcbench: IPC round-trip latency and messages/sec, one harness for every transport");
+  app.set_version_flag("--version", std::string(IPCBENCH_VERSION) + " (" + IPCBENCH_GIT_COMMIT + ")");
+  app.require_subcommand(0, 1);
+
+  RunOptions run_options;
+  CLI::App* run_cmd = app.add_subcommand("run", "measure a matrix of cells (transport x mode x placement x size)");
+  add_measurement_options(*run_cmd, run_options, false);
+  if (flavour.add_run_options) flavour.add_run_options(*run_cmd);
+
+  RunOptions ping_options;
+  CLI::App* ping_cmd = app.add_subcommand("ping", "host mode client: measure round trips to `ipcbench serve` on HOST:PORT");
+  add_measurement_options(*ping_cmd, ping_options, true);
+
+  ServeOptions serve_options;
+  CLI::App* serve_cmd = app.add_subcommand("serve", "host mode server: answer `ipcbench ping` clients, one after another");
+  serve_cmd->add_option("-t,--transports", serve_options.transports, "socket transports to serve, or all");
+  serve_cmd->add_option("--listen", serve_options.listen, "ADDR:PORT to listen on (default 127.0.0.1:7007; port 0: any)");
+  serve_cmd->add_option("--cpus", serve_options.cpus, "the CPU each session's server side pins to (default: not pinned)");
+  serve_cmd->add_option("--peer-timeout", serve_options.peer_timeout, "a client silent this long is dropped (default 2s)");
+  serve_cmd->add_option("--sessions", serve_options.sessions, "stop after this many sessions (default: until SIGINT/SIGTERM)");
+
+  app.add_subcommand("list", "transports, their shape, modes and limits");
+  app.add_subcommand("schema", "the columns of the CSV and JSON results: name, unit, kind, meaning");
+  std::optional<std::string> limit_cpus;
+  CLI::App* limits_cmd = app.add_subcommand("limits", "cache-line round trip for each pair of CPUs: the physical floor");
+  limits_cmd->add_option("--cpus", limit_cpus, "measure one pair A,B only");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    fmt::print(stderr, "ipcbench: error: {} (see ipcbench --help)\n", e.what());
+    return kExitUsage;
+  }
+
+  const Registry registry = flavour.registry;
+  if (app.got_subcommand("list")) return list(registry);
+  if (app.got_subcommand("schema")) return schema();
+  if (app.got_subcommand("limits")) return limits(limit_cpus);
+  if (app.got_subcommand("serve")) return serve_command(registry, serve_options);
+  if (app.got_subcommand("ping")) {
+    ping_options.transports_given = ping_cmd->count("--transports") > 0;
+    return run_request(registry, build_ping_request(registry, ping_options), ping_options);
+  }
+  if (app.got_subcommand("run")) {
+    run_options.transports_given = run_cmd->count("--transports") > 0;
+    if (flavour.apply_run_options) flavour.apply_run_options();
+    return run_request(registry, build_request(registry, run_options), run_options);
+  }
+  // The default suite: every transport, both modes and placements, 64 B, short passes so
+  // that the whole matrix takes under a minute on two CPUs.
+  RunOptions suite;
+  suite.duration = "80ms";
+  suite.repetitions = "5";
+  suite.csv = "ipcbench-results.csv";
+  const int status = run_request(registry, build_request(registry, suite), suite);
+  fmt::print(stderr, "ipcbench: results written to {}\n", suite.csv);
+  return status;
+}
+
+}  // namespace
+
+int cli_main(int argc, char** argv, const CliFlavour& flavour) {
+  try {
+    return parse_and_run(argc, argv, flavour);
+  } catch (const UsageError& e) {
+    fmt::print(stderr, "ipcbench: error: {}\n", e.what());
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "ipcbench: error: {}\n", e.what());
+    return kExitFailedCells;
+  }
+}
+
+}  // namespace ipcbench

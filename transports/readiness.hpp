@@ -1,0 +1,109 @@
+// Readiness: how a side waits for its one descriptor (select, poll, epoll, or the blocking call itself), behind one small interface.
+#pragma once
+
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
+
+#include <cerrno>
+#include <concepts>
+#include <cstdint>
+#include <string_view>
+
+#include "harness/sys/fd.hpp"
+
+namespace ipcbench {
+
+enum class Interest : std::uint8_t { read, write };
+
+// A policy constructed from the descriptor it watches. wait(interest, timeout_ms) returns
+// true once the descriptor is ready for it, or has an error or end of stream that the next
+// I/O call will report; false when timeout_ms (-1: none) passed first. That false is the one
+// way "not ready" is reported; a signal does not end the wait. kNonblocking says whether the
+// descriptor is made non-blocking: a policy that waits in the I/O call itself is not.
+template <class R>
+concept Readiness = std::movable<R> && std::constructible_from<R, int> && requires(R& ready, Interest interest, int timeout_ms) {
+  { R::kNonblocking } -> std::convertible_to<bool>;
+  { ready.wait(interest, timeout_ms) } -> std::same_as<bool>;
+};
+
+namespace readiness_detail {
+[[noreturn]] void throw_wait_error(int error, std::string_view call, int fd);
+[[noreturn]] void throw_select_limit(int fd);
+}  // namespace readiness_detail
+
+// The descriptor stays blocking and the kernel waits inside recv() and send().
+struct InCall {
+  static constexpr bool kNonblocking = false;
+  explicit InCall(int /*fd*/) noexcept {}
+  bool wait(Interest /*interest*/, int /*timeout_ms*/) noexcept { return true; }
+};
+
+class SelectReadiness {
+ public:
+  static constexpr bool kNonblocking = true;
+  explicit SelectReadiness(int fd) : fd_(fd) {
+    if (fd >= FD_SETSIZE) [[unlikely]] readiness_detail::throw_select_limit(fd);
+  }
+  bool wait(Interest interest, int timeout_ms) {
+    for (;;) {
+      fd_set set;
+      FD_ZERO(&set);
+      FD_SET(fd_, &set);
+      timeval timeout{timeout_ms / 1000, timeout_ms % 1000 * 1000};
+      const bool read = interest == Interest::read;
+      const int ready = ::select(fd_ + 1, read ? &set : nullptr, read ? nullptr : &set, nullptr, timeout_ms < 0 ? nullptr : &timeout);
+      if (ready >= 0) [[likely]] return ready > 0;
+      if (errno != EINTR) readiness_detail::throw_wait_error(errno, "select", fd_);
+    }
+  }
+
+ private:
+  int fd_;
+};
+
+class PollReadiness {
+ public:
+  static constexpr bool kNonblocking = true;
+  explicit PollReadiness(int fd) noexcept : fd_(fd) {}
+  bool wait(Interest interest, int timeout_ms) {
+    for (;;) {
+      pollfd entry{fd_, static_cast<short>(interest == Interest::read ? POLLIN : POLLOUT), 0};
+      const int ready = ::poll(&entry, 1, timeout_ms);
+      if (ready > 0 && (entry.revents & POLLNVAL) != 0) [[unlikely]] readiness_detail::throw_wait_error(EBADF, "poll", fd_);
+      if (ready >= 0) [[likely]] return ready > 0;
+      if (errno != EINTR) readiness_detail::throw_wait_error(errno, "poll", fd_);
+    }
+  }
+
+ private:
+  int fd_;
+};
+
+// Its own epoll instance holding the one descriptor, level-triggered, interested in one
+// direction at a time. The interest changes only when a send() found the socket buffer
+// full, so a small message costs one epoll_wait() per receive and no epoll_ctl().
+class EpollReadiness {
+ public:
+  static constexpr bool kNonblocking = true;
+  explicit EpollReadiness(int fd);
+  bool wait(Interest interest, int timeout_ms) {
+    const std::uint32_t events = interest == Interest::read ? EPOLLIN : EPOLLOUT;
+    if (events_ != events) [[unlikely]] change_interest(events);
+    for (;;) {
+      epoll_event ready;
+      const int n = ::epoll_wait(epoll_.get(), &ready, 1, timeout_ms);
+      if (n >= 0) [[likely]] return n > 0;
+      if (errno != EINTR) readiness_detail::throw_wait_error(errno, "epoll_wait", fd_);
+    }
+  }
+
+ private:
+  void change_interest(std::uint32_t events);
+
+  sys::Fd epoll_;
+  int fd_;
+  std::uint32_t events_ = EPOLLIN;
+};
+
+}  // namespace ipcbench
