@@ -61,7 +61,7 @@ memcheck() {
   shift 2
   mkdir "$dir"
   valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 \
-    --trace-children=yes --log-file="$dir/%p.log" build/harness/app/ipcbench "$@" >"$dir/stdout.txt" 2>"$dir/stderr.txt" || status=$?
+    --trace-children=yes --log-file="$dir/%p.log" "build/harness/app/${binary:-ipcbench}" "$@" >"$dir/stdout.txt" 2>"$dir/stderr.txt" || status=$?
   [ "$status" -eq "$expected" ] || { echo "ci: valgrind ipcbench $*: exit $status, expected $expected" >&2; cat "$dir/stderr.txt" >&2; exit 1; }
   local all summaries clean
   all=$(ls "$dir"/*.log | wc -l)
@@ -78,7 +78,7 @@ memcheck 0 EVERY run -m thread,process -p same --round-trips 200 --warmup 20 --r
   --csv "$logs/r.csv" --json "$logs/r.json"
 # Process mode only: a thread-mode worker ended by the fault while its other thread runs
 # leaves that thread's TLS "possibly lost", which says nothing about ipcbench.
-memcheck 1 SURVIVORS run -t pipe,shm-sem -m process -p same --round-trips 200 --repetitions 1 \
+binary=ipcbench_armed memcheck 1 SURVIVORS run -t pipe,shm-sem -m process -p same --round-trips 200 --repetitions 1 \
   --inject-fault pipe:server:kill:throughput --table none
 memcheck 2 EVERY run -t nope
 memcheck 0 EVERY list

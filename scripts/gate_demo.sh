@@ -8,7 +8,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-results/gate-demo}
 mkdir -p "$out"
-bin=build/harness/app/ipcbench
+# The armed build (it has --inject-delay), for every run alike: baseline, unchanged and slowed.
+bin=build/harness/app/ipcbench_armed
 suite=(run --repetitions 5 --duration 250ms --quiet --table none)   # as in .github/workflows/perf.yml
 reference=shm-sem   # each cell over shm-sem in its own mode, placement and size; spinners over their floor
 target=pipe/process/same/64
