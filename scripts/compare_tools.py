@@ -2,8 +2,11 @@
 """Side by side on one CPU: ipcbench, minimal hand-written loops, sockperf and qperf, interleaved.
 
 Usage: scripts/compare_tools.py [--rounds 5] [--seconds 2] [--cpu 0] [--size 64] [-o results/tools]
+                                [--ipcbench LABEL=PATH ...]
 Needs a built tree (scripts/setup.sh) and the Debian packages sockperf and qperf. Writes a
 markdown table of per-round medians and the raw outputs; every figure is a round-trip time.
+Several --ipcbench binaries (two builds, before and after a change) run in the same rounds,
+each compared with the best of the others that are not ipcbench.
 """
 import argparse
 import csv
@@ -37,16 +40,16 @@ def run(command, log):
     return result.stdout
 
 
-def ipcbench_round(args, log, csv_path, mechanism):
-    run([IPCBENCH, "run", "-t", mechanism, "-m", "process", "-p", "same", "--cpus", f"{args.cpu},{args.cpu}",
+def ipcbench_round(args, log, csv_path, mechanism, label, binary):
+    run([binary, "run", "-t", mechanism, "-m", "process", "-p", "same", "--cpus", f"{args.cpu},{args.cpu}",
          "-s", str(args.size), "--duration", f"{args.seconds}s", "--repetitions", "1", "--table", "none", "--quiet",
          "--csv", csv_path], log)
     figures = {}
     with open(csv_path, newline="") as f:
         for row in csv.DictReader(f):
             if row["row"] == "rep" and row["status"] == "ok":
-                figures[("ipcbench p50", row["transport"])] = float(row["rtt_p50_ns"])
-                figures[("ipcbench mean", row["transport"])] = 1e9 / float(row["msgs_per_s"])
+                figures[(f"{label} p50", row["transport"])] = float(row["rtt_p50_ns"])
+                figures[(f"{label} mean", row["transport"])] = 1e9 / float(row["msgs_per_s"])
     return figures
 
 
@@ -112,11 +115,16 @@ def main():
     parser.add_argument("--cpu", type=int, default=0)
     parser.add_argument("--size", type=int, default=64)
     parser.add_argument("-o", "--out", default=os.path.join(ROOT, "results/tools"))
+    parser.add_argument("--ipcbench", action="append", default=[], metavar="LABEL=PATH",
+                        help="an ipcbench binary to measure (default: ipcbench=build/harness/app/ipcbench)")
     args = parser.parse_args()
+    builds = [tuple(b.split("=", 1)) for b in args.ipcbench] or [("ipcbench", IPCBENCH)]
+    if any(len(b) != 2 or not b[0].startswith("ipcbench") for b in builds):
+        sys.exit("compare_tools.py: error: --ipcbench expects LABEL=PATH with a LABEL starting 'ipcbench'")
     for tool in ("sockperf", "qperf", "taskset"):
         if not shutil.which(tool):
             sys.exit(f"compare_tools.py: error: {tool} is not installed (apt-get install {tool})")
-    for binary in (IPCBENCH, MINIMAL):
+    for binary in [MINIMAL, *(path for _, path in builds)]:
         if not os.access(binary, os.X_OK):
             sys.exit(f"compare_tools.py: error: {binary} is missing: run scripts/setup.sh first")
     os.makedirs(args.out, exist_ok=True)
@@ -126,8 +134,9 @@ def main():
         for r in range(1, args.rounds + 1):
             # Every tool back to back for one mechanism, so that a phase of the host hits them alike.
             for mechanism in MECHANISMS:
-                csv_path = os.path.join(args.out, f"ipcbench-{mechanism}-round{r}.csv")
-                for figures in (ipcbench_round(args, log, csv_path, mechanism), minimal_round(args, log, mechanism),
+                rounds = [ipcbench_round(args, log, os.path.join(args.out, f"{label}-{mechanism}-round{r}.csv"), mechanism,
+                                         label, path) for label, path in builds]
+                for figures in (*rounds, minimal_round(args, log, mechanism),
                                 sockperf_round(args, log, mechanism), qperf_round(args, log, mechanism)):
                     for key, value in figures.items():
                         samples.setdefault(key, []).append(value)
@@ -136,18 +145,20 @@ def main():
     tools = sorted({tool for tool, _ in samples}, key=lambda t: (t.split()[1], t))
     lines = [f"Round-trip time in ns, median of {args.rounds} interleaved rounds of {args.seconds:g} s, "
              f"{args.size} B each way, both sides pinned to CPU {args.cpu}.", "",
-             "| mechanism | " + " | ".join(tools) + " | ipcbench p50 / best other p50 | ipcbench mean / best other mean |",
-             "|---|" + "---|" * (len(tools) + 2)]
+             "| mechanism | " + " | ".join(tools) + " | " +
+             " | ".join(f"{label} {kind} / best other {kind}" for label, _ in builds for kind in ("p50", "mean")) + " |",
+             "|---|" + "---|" * (len(tools) + 2 * len(builds))]
     for mechanism in MECHANISMS:
         median = {t: statistics.median(samples[(t, mechanism)]) for t in tools if (t, mechanism) in samples}
         cells = [f"{median[t]:.0f}" if t in median else "-" for t in tools]
 
-        def ratio(kind):
-            ours = median.get(f"ipcbench {kind}")
+        def ratio(label, kind):
+            ours = median.get(f"{label} {kind}")
             others = [v for t, v in median.items() if t.endswith(kind) and not t.startswith("ipcbench")]
             return f"{ours / min(others):.3f}" if ours and others else "-"
 
-        lines.append(f"| {mechanism} | " + " | ".join(cells) + f" | {ratio('p50')} | {ratio('mean')} |")
+        ratios = [ratio(label, kind) for label, _ in builds for kind in ("p50", "mean")]
+        lines.append(f"| {mechanism} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
     table = "\n".join(lines) + "\n"
     with open(os.path.join(args.out, "comparison.md"), "w") as f:
         f.write(table)
