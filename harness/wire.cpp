@@ -67,11 +67,15 @@ class Body {
     if (number < low || number > high) fail(fmt::format("\"{}\" is {}: expected {}..{}", name, number, low, high));
     return number;
   }
+  // A peer's text ends up on terminals, in logs and in CSV fields: control characters
+  // (an escape sequence, a line break) become '?'.
   std::string text(std::string_view name, std::size_t max_bytes) const {
     const json& value = field(name);
     if (!value.is_string()) fail(fmt::format("\"{}\" is {}: expected a string", name, shown(value)));
-    const auto& s = value.get_ref<const std::string&>();
+    std::string s = value.get<std::string>();
     if (s.size() > max_bytes) fail(fmt::format("\"{}\" is {} bytes long: at most {}", name, s.size(), max_bytes));
+    for (char& c : s)
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
     return s;
   }
   bool flag(std::string_view name) const {
@@ -257,6 +261,8 @@ Hello parse_hello(std::string_view text) {
   h.protocol = static_cast<std::uint32_t>(body.unsigned_in("protocol", 0, std::numeric_limits<std::uint32_t>::max()));
   if (h.protocol != kProtocolVersion) throw VersionMismatch(h.protocol, kProtocolVersion);
   h.transport = body.text("transport", kMaxTransportName);
+  if (h.transport.empty() || h.transport.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos)
+    body.fail(fmt::format("\"transport\" is \"{}\": expected a transport name of a-z, 0-9 and -", h.transport));
   h.payload_bytes = body.unsigned_in("payload_bytes", 1, kMaxPayload);
   h.repetition = static_cast<std::uint32_t>(body.unsigned_in("repetition", 1, 1'000'000));
   const Body plan = body.object("plan");

@@ -27,13 +27,16 @@ for fuzzer in build-fuzz/tests/fuzz/*_fuzz; do
   name=$(basename "$fuzzer")
   # A crash, a leak, undefined behaviour or a body that makes memory grow (-rss_limit_mb)
   # ends the run non-zero and leaves the input that did it in $work.
-  if ! "$fuzzer" -max_total_time="$seconds" -rss_limit_mb=512 -artifact_prefix="$work/" -print_final_stats=1 \
-      "$work/corpus" >"$work/$name.log" 2>&1; then
+  # Inputs past the largest control frame from the start (-len_control=0), so that full
+  # buffers and over-long bodies are reached at once; the dictionary holds the protocol's words.
+  if ! "$fuzzer" -max_total_time="$seconds" -rss_limit_mb=512 -max_len=20000 -len_control=0 -timeout=10 \
+      -dict=tests/fuzz/wire.dict -artifact_prefix="$work/" -print_final_stats=1 "$work/corpus" >"$work/$name.log" 2>&1; then
     tail -40 "$work/$name.log" >&2
     echo "ci: $name failed; the input that did it:" >&2
     ls "$work"/crash-* "$work"/leak-* "$work"/oom-* "$work"/timeout-* 2>/dev/null | head -5 >&2
     exit 1
   fi
   runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$work/$name.log" | grep -o '[0-9]*$')
+  ((runs > 0)) || { echo "ci: $name ran no inputs" >&2; tail -20 "$work/$name.log" >&2; exit 1; }
   echo "ci: $name ran $runs inputs in ${seconds} s without a crash"
 done
