@@ -14,7 +14,7 @@ std::string_view placement_heading(Placement p) {
   switch (p) {
     case Placement::cross: return "2 CPUs";
     case Placement::same: return "1 CPU";
-    case Placement::none: return "any CPU";
+    case Placement::none: return "unpinned";
   }
   return "?";
 }
@@ -53,6 +53,7 @@ std::string render_seed_table(std::span<const CellRecord> cells, const Manifest&
       placements.push_back(c.spec.placement);
   }
   std::sort(placements.begin(), placements.end());
+  const bool all_host = std::all_of(cells.begin(), cells.end(), [](const CellRecord& c) { return c.spec.mode == Mode::host; });
 
   std::string text;
   std::vector<std::string> notes;
@@ -60,7 +61,8 @@ std::string render_seed_table(std::span<const CellRecord> cells, const Manifest&
     Table table;
     std::vector<std::string> heading{"Method", "Same Process"};
     for (Placement p : placements) {
-      heading.push_back(fmt::format("Msgs/sec {}", placement_heading(p)));
+      // Host mode has one placement, none, which says nothing: each side pins itself if told.
+      heading.push_back(all_host ? std::string("Msgs/sec") : fmt::format("Msgs/sec {}", placement_heading(p)));
       heading.push_back("p50 RTT");
       heading.push_back("p99 RTT");
     }
@@ -117,7 +119,14 @@ std::string render_seed_table(std::span<const CellRecord> cells, const Manifest&
         "floor: mean round trip over the cache-line round trip between CPUs {} (ipcbench limits), measured just\n"
         "       before and after each repetition, so that a phase of the host moves both alike.\n",
         manifest.cpus);
-  text += "yield: both sides on one CPU, so the spinner waited with sched_yield(). ~: repetitions varied by more than 10%.\n";
+  const auto any = [&](auto predicate) { return std::any_of(cells.begin(), cells.end(), predicate); };
+  if (any([](const CellRecord& c) { return c.aggregate.status == Status::ok && c.aggregate.median.wait == WaitKind::yield; }))
+    text += "yield: both sides on one CPU, so the spinner waited with sched_yield().\n";
+  if (any([](const CellRecord& c) { return c.aggregate.status == Status::ok && !c.aggregate.stable; }))
+    text += "~: repetitions varied by more than 10%.\n";
+  if (any([](const CellRecord& c) { return c.spec.mode == Mode::host; }))
+    text += "host: ipcbench ping to ipcbench serve; each side pinned only where told (--cpus), and the server's\n"
+            "      manifest is in the CSV's server_* columns.\n";
   for (std::size_t i = 0; i < notes.size(); ++i) text += fmt::format("[{}] {}\n", i + 1, notes[i]);
   return text;
 }

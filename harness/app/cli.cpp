@@ -81,6 +81,7 @@ int run_request(Registry registry, SuiteRequest request, const RunOptions& optio
   const Clock clock = Clock::calibrate();
   request.settings.clock = &clock;
   const Manifest manifest = Manifest::collect(clock, request.settings.cpus[0], request.settings.cpus[1]);
+  request.settings.manifest = &manifest;
   install_interrupt_handlers();
   const SuiteOutcome outcome = run_suite(registry, request, manifest, reporters);
   if (csv && !csv->error().empty())

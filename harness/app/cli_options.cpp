@@ -191,6 +191,8 @@ SuiteRequest build_ping_request(Registry registry, const RunOptions& o) {
   if (!o.connect) throw UsageError("ping needs --connect HOST:PORT: the address `ipcbench serve` listens on");
   request.settings.server = parse_address(*o.connect, "--connect");
   if (o.cpus) request.settings.host_cpu = choose_one_cpu(*o.cpus);
+  // The manifest's CPUs: the one the client pins to, if any; the server reports its own.
+  request.settings.cpus.fill(request.settings.host_cpu.value_or(-1));
   for (std::size_t size : sizes) {
     if (o.transports_given) check_size_fits_one(transports, size, Mode::host);
     for (const RegistryEntry* entry : transports)
