@@ -9,11 +9,15 @@ import socket
 import threading
 import time
 
+import pytest
+
 from host_support import REFUSE, frame, ping, read_exact, server, HEADER
 
 TIMEOUT = ["--peer-timeout", "500ms"]
-# The peer timeout, plus process start-up and the clock's calibration (about 50 ms).
-PROMPT_S = 0.5 + 1.5
+# A deadline, not a speed: a ping that waited for the server of its own accord would take
+# many times the 500 ms peer timeout (or for ever); this leaves room for a sanitizer build's
+# slow start-up and exit.
+PROMPT_S = 5
 
 
 def last_line(stderr):
@@ -41,7 +45,7 @@ def test_a_server_that_does_not_answer_is_named_within_the_peer_timeout():
         status, _, stderr, seconds = ping(f"127.0.0.1:{port}", "-t", "tcp", *TIMEOUT)
     assert status == 1
     assert f"no answer from 127.0.0.1:{port} within 500 ms" in last_line(stderr)
-    assert seconds < PROMPT_S + 0.5
+    assert seconds < PROMPT_S
 
 
 def test_a_server_of_another_version_is_named_with_both_versions():
@@ -96,20 +100,11 @@ def run_ping_and_disturb_the_server(tmp_path, disturb):
     return status, stderr, ended_after, rows(csv_path)
 
 
-def test_a_server_that_stops_mid_run_fails_the_run_promptly_and_keeps_what_was_measured(tmp_path):
-    status, stderr, seconds, measured = run_ping_and_disturb_the_server(
-        tmp_path, lambda s: os.killpg(s.process.pid, signal.SIGSTOP))
+@pytest.mark.parametrize("sig", [signal.SIGSTOP, signal.SIGKILL], ids=["stopped", "killed"])
+def test_a_server_stopped_or_killed_mid_run_fails_the_run_promptly_and_keeps_what_was_measured(tmp_path, sig):
+    status, stderr, seconds, measured = run_ping_and_disturb_the_server(tmp_path, lambda s: os.killpg(s.process.pid, sig))
     assert status == 1
     assert last_line(stderr).startswith("ipcbench: error: "), stderr
     assert seconds < 2 * PROMPT_S, f"ping took {seconds:.1f} s to give up"
     assert any(r["status"] == "ok" and r["mode"] == "host" for r in measured)
     assert any(r["status"] == "failed" for r in measured)
-
-
-def test_a_server_killed_mid_run_fails_the_run_promptly_and_keeps_what_was_measured(tmp_path):
-    status, stderr, seconds, measured = run_ping_and_disturb_the_server(
-        tmp_path, lambda s: os.killpg(s.process.pid, signal.SIGKILL))
-    assert status == 1
-    assert last_line(stderr).startswith("ipcbench: error: "), stderr
-    assert seconds < 2 * PROMPT_S, f"ping took {seconds:.1f} s to give up"
-    assert any(r["status"] == "ok" for r in measured)
