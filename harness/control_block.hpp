@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "harness/histogram.hpp"
+#include "harness/utf8.hpp"
 
 namespace ipcbench {
 
@@ -63,9 +64,9 @@ struct ControlBlock {
  private:
   static void record(std::atomic<std::uint32_t>& flag, char (&text)[256], std::string_view reason) noexcept {
     if (flag.exchange(1) != 0) return;
-    const std::size_t n = std::min(reason.size(), sizeof(text) - 1);
-    std::memcpy(text, reason.data(), n);
-    text[n] = '\0';
+    const std::string_view kept = utf8_prefix(reason, sizeof(text) - 1);
+    std::memcpy(text, kept.data(), kept.size());
+    text[kept.size()] = '\0';
   }
 };
 

@@ -57,7 +57,8 @@ void JsonReporter::on_finish(std::span<const CellRecord> cells) {
     document["cells"].push_back(std::move(cell));
   }
   std::ofstream out(path_, std::ios::trunc);
-  out << document.dump(2) << '\n';
+  // A reason can hold any bytes a peer or the OS gave it; the file must still be JSON.
+  out << document.dump(2, ' ', false, json::error_handler_t::replace) << '\n';
   if (!out) throw fmt::system_error(errno, "cannot write JSON output '{}'", path_);
 }
 

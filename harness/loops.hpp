@@ -20,8 +20,12 @@ namespace ipcbench {
 [[noreturn]] void throw_no_reply(int sends, std::chrono::milliseconds apart);
 
 // A lossy endpoint's request is sent this many times at most, kReplyTimeout apart, before
-// the peer is taken as gone (10 x 200 ms: the default peer timeout).
+// the peer is taken as gone; and in one round trip at most this many datagrams that are not
+// its reply (replies to earlier copies of a resent request) are dropped before the peer is
+// taken as broken.
 inline constexpr int kMaxSends = 10;
+// The stop has no reply to wait for, so over a lossy endpoint it is sent this many times.
+inline constexpr int kStopCopies = 3;
 
 // One round trip at a time: stamp, send, receive, check. Over a lossy endpoint a request
 // without a reply in time is sent again (and counted in lost()); a reply to an earlier copy
@@ -56,6 +60,7 @@ class Pinger {
   void send_stop() {
     format_.stamp_stop(message_, next_sequence_);
     endpoint_.send(message_);
+    if constexpr (LossyEndpoint<E>) send_stop_copies();
   }
 
   [[nodiscard]] std::uint64_t round_trips() const noexcept { return next_sequence_; }
@@ -69,9 +74,11 @@ class Pinger {
 
   void await_reply_resending(std::uint64_t sequence, std::uint64_t send_ns) {
     int sends = 1;
+    int dropped = 0;
     for (;;) {
       if (endpoint_.try_receive(message_)) {
         if (format_.is_reply_to(message_, sequence)) [[likely]] return;
+        if (++dropped > kMaxSends) format_.throw_bad_reply(message_, sequence);
         continue;
       }
       if (sends == kMaxSends) throw_no_reply(sends, E::kReplyTimeout);
@@ -79,6 +86,18 @@ class Pinger {
       ++lost_;
       stamp(sequence, send_ns);  // a stale reply may have landed on the request
       endpoint_.send(message_);
+    }
+  }
+
+  // The copies go out at once: the first that arrives ends the server's loop, and a server
+  // gone by then is no failure of this round trip.
+  [[gnu::cold]] void send_stop_copies() noexcept {
+    for (int i = 1; i < kStopCopies; ++i) {
+      try {
+        endpoint_.send(message_);
+      } catch (...) {
+        return;
+      }
     }
   }
 

@@ -1,6 +1,8 @@
 // Parsing and human formatting of sizes, durations, counts and lists for the command line and the tables.
 #include "harness/parse.hpp"
 
+#include "harness/settings.hpp"
+
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -15,7 +17,7 @@ constexpr std::uint64_t kKiB = 1024;
 constexpr std::uint64_t kMiB = kKiB * 1024;
 constexpr std::uint64_t kGiB = kMiB * 1024;
 constexpr std::uint64_t kMaxSizeBytes = kGiB;
-constexpr double kMaxDurationNs = 3600e9;
+constexpr double kMaxDurationNs = std::chrono::duration<double, std::nano>(kMaxPassDuration).count();
 
 constexpr std::string_view kSizeForms =
     "expected a positive number with an optional suffix B, K, M, G (KiB, MiB, GiB), e.g. 64, 1K, 64K";

@@ -24,6 +24,11 @@ struct CellSpec {
   std::string server;  // host mode: the server's HOST:PORT as given; empty otherwise
 };
 
+// The largest plan a run accepts, and a server takes from a hello: one definition for both.
+inline constexpr std::chrono::hours kMaxPassDuration{1};
+inline constexpr std::uint64_t kMaxPassRoundTrips = 1'000'000'000'000;
+inline constexpr std::uint64_t kMaxWarmupRoundTrips = 1'000'000'000;
+
 struct PassPlan {
   std::chrono::nanoseconds duration = std::chrono::seconds(1);  // per timed pass
   std::optional<std::uint64_t> round_trips;                     // per timed pass, instead of duration

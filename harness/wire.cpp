@@ -2,6 +2,8 @@
 #include "harness/wire.hpp"
 
 #include <fmt/format.h>
+
+#include "harness/utf8.hpp"
 #include <nlohmann/json.hpp>
 
 #include <limits>
@@ -15,9 +17,7 @@ constexpr std::size_t kMaxTransportName = 32;
 constexpr std::size_t kMaxReason = 512;
 constexpr std::size_t kMaxManifestText = 256;
 constexpr std::uint64_t kMaxPayload = std::uint64_t{1} << 20;
-constexpr std::uint64_t kMaxDurationNs = 3'600'000'000'000;
-constexpr std::uint64_t kMaxRoundTrips = 1'000'000'000'000;
-constexpr std::uint64_t kMaxWarmup = 1'000'000'000;
+constexpr auto kMaxDurationNs = static_cast<std::uint64_t>(std::chrono::nanoseconds(kMaxPassDuration).count());
 
 bool is_control(std::uint8_t type) noexcept {
   return type == 1 || type == 2 || type == 3 || type == 7;
@@ -29,6 +29,26 @@ T read_at(const std::byte* at) noexcept {
   T value;
   std::memcpy(&value, at, sizeof value);
   return value;
+}
+
+// A peer's text ends up on terminals, in logs and in CSV fields: C0 and C1 control
+// characters (an escape sequence, a line break, CSI) become '?'. The JSON parser has
+// already refused invalid UTF-8.
+std::string printable(std::string text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c == 0x7f) {
+      out += '?';
+    } else if (c == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) <= 0x9f) {
+      out += '?';  // U+0080..U+009F
+      ++i;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
 }
 
 // One body being read: every accessor names the frame and the field in its error.
@@ -62,21 +82,19 @@ class Body {
   }
   std::int64_t signed_in(std::string_view name, std::int64_t low, std::int64_t high) const {
     const json& value = field(name);
-    if (!value.is_number_integer()) fail(fmt::format("\"{}\" is {}: expected a whole number {}..{}", name, shown(value), low, high));
+    if (!value.is_number_integer() ||
+        (value.is_number_unsigned() && value.get<std::uint64_t>() > std::uint64_t{std::numeric_limits<std::int64_t>::max()}))
+      fail(fmt::format("\"{}\" is {}: expected a whole number {}..{}", name, shown(value), low, high));
     const auto number = value.get<std::int64_t>();
     if (number < low || number > high) fail(fmt::format("\"{}\" is {}: expected {}..{}", name, number, low, high));
     return number;
   }
-  // A peer's text ends up on terminals, in logs and in CSV fields: control characters
-  // (an escape sequence, a line break) become '?'.
   std::string text(std::string_view name, std::size_t max_bytes) const {
     const json& value = field(name);
     if (!value.is_string()) fail(fmt::format("\"{}\" is {}: expected a string", name, shown(value)));
     std::string s = value.get<std::string>();
     if (s.size() > max_bytes) fail(fmt::format("\"{}\" is {} bytes long: at most {}", name, s.size(), max_bytes));
-    for (char& c : s)
-      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
-    return s;
+    return printable(std::move(s));
   }
   bool flag(std::string_view name) const {
     const json& value = field(name);
@@ -95,7 +113,7 @@ class Body {
  private:
   // A value in an error line, cut short: the peer chose it.
   static std::string shown(const json& value) {
-    std::string text = value.dump();
+    std::string text = value.dump(-1, ' ', true, json::error_handler_t::replace);
     if (text.size() > 40) text = text.substr(0, 40) + "...";
     return text;
   }
@@ -103,8 +121,10 @@ class Body {
   json object_;
 };
 
-// What this side sends is held to the bounds the peer checks.
-std::string bounded(const std::string& text, std::size_t max_bytes) { return text.substr(0, max_bytes); }
+// What this side sends is held to the bounds the peer checks, cut where a character ends.
+std::string bounded(const std::string& text, std::size_t max_bytes) {
+  return std::string(utf8_prefix(text, max_bytes));
+}
 
 json to_json(const Manifest& m) {
   const auto t = [](const std::string& text) { return bounded(text, kMaxManifestText); };
@@ -267,9 +287,9 @@ Hello parse_hello(std::string_view text) {
   h.repetition = static_cast<std::uint32_t>(body.unsigned_in("repetition", 1, 1'000'000));
   const Body plan = body.object("plan");
   if (plan.has("round_trips") == plan.has("duration_ns")) plan.fail("expected exactly one of \"round_trips\" and \"duration_ns\"");
-  if (plan.has("round_trips")) h.plan.round_trips = plan.unsigned_in("round_trips", 1, kMaxRoundTrips);
+  if (plan.has("round_trips")) h.plan.round_trips = plan.unsigned_in("round_trips", 1, kMaxPassRoundTrips);
   else h.plan.duration = std::chrono::nanoseconds(plan.unsigned_in("duration_ns", 1, kMaxDurationNs));
-  h.plan.warmup_round_trips = plan.unsigned_in("warmup_round_trips", 0, kMaxWarmup);
+  h.plan.warmup_round_trips = plan.unsigned_in("warmup_round_trips", 0, kMaxWarmupRoundTrips);
   h.plan.verify = plan.flag("verify");
   h.manifest = manifest_from(body.object("manifest"));
   return h;

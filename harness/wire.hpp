@@ -22,6 +22,8 @@ inline constexpr std::uint32_t kProtocolVersion = 1;
 inline constexpr std::size_t kHeaderBytes = 24;
 inline constexpr std::size_t kMaxControlBodyBytes = 16384;
 inline constexpr std::uint16_t kMagic = 0x4249;  // 'I', 'B' on the wire
+// The start of the REFUSE reason of a server that is serving another client.
+inline constexpr std::string_view kBusyReason = "busy: serving another client";
 
 enum class FrameType : std::uint8_t { hello = 1, welcome = 2, refuse = 3, request = 4, reply = 5, stop = 6, result = 7 };
 std::string_view to_string(FrameType type) noexcept;

@@ -15,7 +15,7 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-CC=clang CXX=clang++ cmake -S . -B build-fuzz -DIPCBENCH_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -DIPCBENCH_FUZZ=ON -DIPCBENCH_SANITIZE=fuzzer -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build-fuzz -j"$(nproc)" >/dev/null
 
 # The corpus grows while the fuzzer runs: it works on a copy, so the seeds stay as committed.

@@ -56,23 +56,48 @@ runs=0
 # memcheck EXPECTED_STATUS EVERY|SURVIVORS ARGS...: runs ipcbench ARGS under memcheck. EVERY:
 # every process must report 0 errors. SURVIVORS: a process killed by SIGKILL (as a fault
 # injected on purpose is, or its peer by the supervisor) writes no summary; the others must.
-memcheck() {
-  local expected=$1 who=$2 dir="$logs/$((runs += 1))" status=0
-  shift 2
-  mkdir "$dir"
-  valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 \
-    --trace-children=yes --log-file="$dir/%p.log" "build/harness/app/${binary:-ipcbench}" "$@" >"$dir/stdout.txt" 2>"$dir/stderr.txt" || status=$?
-  [ "$status" -eq "$expected" ] || { echo "ci: valgrind ipcbench $*: exit $status, expected $expected" >&2; cat "$dir/stderr.txt" >&2; exit 1; }
-  local all summaries clean
+# check_logs DIR EVERY|SURVIVORS WHAT: the verdict on every process's memcheck log in DIR.
+check_logs() {
+  local dir=$1 who=$2 what=$3 all summaries clean
   all=$(ls "$dir"/*.log | wc -l)
   summaries=$(grep -l "ERROR SUMMARY:" "$dir"/*.log | wc -l)
   clean=$(grep -l "ERROR SUMMARY: 0 errors from 0 contexts" "$dir"/*.log | wc -l)
   if [ "$clean" -ne "$summaries" ] || { [ "$who" = EVERY ] && [ "$summaries" -ne "$all" ]; } || [ "$summaries" -eq 0 ]; then
     grep -L "ERROR SUMMARY: 0 errors from 0 contexts" "$dir"/*.log | xargs cat >&2
-    echo "ci: valgrind ipcbench $*: $clean of $all processes clean ($summaries reported)" >&2
+    echo "ci: valgrind $what: $clean of $all processes clean ($summaries reported)" >&2
     exit 1
   fi
-  echo "ci: valgrind ipcbench $*: 0 errors, no leaks in $clean processes"
+  echo "ci: valgrind $what: 0 errors, no leaks in $clean processes"
+}
+valgrind_ipcbench() {
+  local dir=$1
+  shift
+  valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 \
+    --trace-children=yes --log-file="$dir/%p.log" "build/harness/app/${binary:-ipcbench}" "$@"
+}
+memcheck() {
+  local expected=$1 who=$2 dir="$logs/$((runs += 1))" status=0
+  shift 2
+  mkdir "$dir"
+  valgrind_ipcbench "$dir" "$@" >"$dir/stdout.txt" 2>"$dir/stderr.txt" || status=$?
+  [ "$status" -eq "$expected" ] || { echo "ci: valgrind ipcbench $*: exit $status, expected $expected" >&2; cat "$dir/stderr.txt" >&2; exit 1; }
+  check_logs "$dir" "$who" "ipcbench $*"
+}
+# Host mode: serve under memcheck for two sessions, pinged by the Release binary.
+memcheck_serve() {
+  local dir="$logs/$((runs += 1))" address=""
+  mkdir "$dir"
+  valgrind_ipcbench "$dir" serve --listen 127.0.0.1:0 --sessions 2 --peer-timeout 5s >"$dir/stdout.txt" 2>"$dir/stderr.txt" &
+  local server=$!
+  for _ in $(seq 300); do
+    address=$(grep -o 'listening on [^ ]*' "$dir/stdout.txt" | cut -d' ' -f3) && [ -n "$address" ] && break
+    sleep 0.1
+  done
+  [ -n "$address" ] || { kill "$server"; echo "ci: valgrind ipcbench serve did not start" >&2; exit 1; }
+  build/harness/app/ipcbench ping -t tcp,udp --connect "$address" --round-trips 200 --repetitions 1 --peer-timeout 5s \
+    --table none --quiet || { kill "$server"; echo "ci: ping of a serve under valgrind failed" >&2; cat "$dir/stderr.txt" >&2; exit 1; }
+  wait "$server" || { echo "ci: valgrind ipcbench serve: exit $?" >&2; exit 1; }
+  check_logs "$dir" EVERY "ipcbench serve (two sessions)"
 }
 memcheck 0 EVERY run -m thread,process -p same --round-trips 200 --warmup 20 --repetitions 2 --verify \
   --csv "$logs/r.csv" --json "$logs/r.json"
@@ -82,4 +107,14 @@ binary=ipcbench_armed memcheck 1 SURVIVORS run -t pipe,shm-sem -m process -p sam
   --inject-fault pipe:server:kill:throughput --table none
 memcheck 2 EVERY run -t nope
 memcheck 0 EVERY list
+memcheck_serve
+# ping under memcheck against a Release serve.
+serve_out=$(mktemp)
+build/harness/app/ipcbench serve --listen 127.0.0.1:0 --sessions 2 --peer-timeout 5s >"$serve_out" 2>/dev/null &
+serve_pid=$!
+for _ in $(seq 50); do grep -q "listening on" "$serve_out" && break; sleep 0.1; done
+memcheck 0 EVERY ping -t tcp,udp --connect "$(grep -o 'listening on [^ ]*' "$serve_out" | cut -d' ' -f3)" \
+  --round-trips 200 --repetitions 1 --peer-timeout 5s --table none --quiet
+wait "$serve_pid"
+rm -f "$serve_out"
 rm -rf "$logs"

@@ -40,6 +40,11 @@ std::uint64_t parse_positive(const std::string& text, std::string_view what) {
   return value;
 }
 
+std::uint64_t parse_at_most(std::uint64_t value, std::uint64_t limit, std::string_view what) {
+  if (value > limit) throw UsageError(fmt::format("invalid {} '{}': expected at most {}", what, value, limit));
+  return value;
+}
+
 std::chrono::milliseconds parse_peer_timeout(const std::optional<std::string>& text) {
   if (!text) return std::chrono::milliseconds(2000);
   const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(parse_duration(*text));
@@ -75,8 +80,8 @@ SuiteRequest common_request(const RunOptions& o, std::vector<std::size_t>& sizes
   for (const std::string& s : split_list(o.sizes, "size")) sizes.push_back(parse_size(s));
   RunSettings& settings = request.settings;
   settings.plan.duration = parse_duration(o.duration);
-  if (o.round_trips) settings.plan.round_trips = parse_positive(*o.round_trips, "--round-trips");
-  if (o.warmup) settings.plan.warmup_round_trips = parse_count(*o.warmup, "--warmup");
+  if (o.round_trips) settings.plan.round_trips = parse_at_most(parse_positive(*o.round_trips, "--round-trips"), kMaxPassRoundTrips, "--round-trips");
+  if (o.warmup) settings.plan.warmup_round_trips = parse_at_most(parse_count(*o.warmup, "--warmup"), kMaxWarmupRoundTrips, "--warmup");
   settings.plan.verify = o.verify;
   request.repetitions = static_cast<int>(std::min<std::uint64_t>(parse_positive(o.repetitions, "--repetitions"), 1000));
   settings.peer_timeout = parse_peer_timeout(o.peer_timeout);
@@ -160,9 +165,10 @@ SuiteRequest build_request(Registry registry, const RunOptions& o) {
   std::vector<std::size_t> sizes;
   SuiteRequest request = common_request(o, sizes);
   const auto transports = parse_transports(registry, o.transports, std::nullopt);
-  const auto modes = parse_enum_list(o.modes, "mode", std::array{Mode::thread, Mode::process, Mode::host});
-  if (std::find(modes.begin(), modes.end(), Mode::host) != modes.end())
-    throw UsageError("mode 'host' is measured with `ipcbench serve` on one side and `ipcbench ping` on the other, not with `run`");
+  for (const std::string& mode : split_list(o.modes, "mode"))
+    if (mode == to_string(Mode::host))
+      throw UsageError("mode 'host' is measured with `ipcbench serve` on one side and `ipcbench ping` on the other, not with `run`");
+  const auto modes = parse_enum_list(o.modes, "mode", std::array{Mode::thread, Mode::process});
   const auto placements = parse_enum_list(o.placements, "placement", std::array{Placement::cross, Placement::same, Placement::none});
   const bool cross = std::find(placements.begin(), placements.end(), Placement::cross) != placements.end();
   request.settings.cpus = choose_cpus(o.cpus, cross);

@@ -37,7 +37,6 @@ struct ServeOptions {
   std::optional<std::string> cpus;
   std::optional<std::string> peer_timeout;
   std::optional<std::string> sessions;
-  bool transports_given = false;
 };
 
 // `run`: thread and process mode cells.

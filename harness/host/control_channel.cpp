@@ -39,7 +39,8 @@ void ControlChannel::send(wire::FrameType type, std::string_view body, sys::Dead
   }
 }
 
-wire::ControlFrame ControlChannel::receive(sys::Deadline deadline) {
+wire::ControlFrame ControlChannel::receive(sys::Deadline deadline, const std::function<void()>& while_waiting) {
+  constexpr auto kSlice = std::chrono::milliseconds(100);
   for (;;) {
     if (auto frame = decoder_.next()) return *frame;
     const std::span<std::byte> space = decoder_.space();
@@ -52,8 +53,12 @@ wire::ControlFrame ControlChannel::receive(sys::Deadline deadline) {
     if (errno == EINTR) continue;
     if (errno == ECONNRESET) throw PeerClosed(fmt::format("{} reset the connection", peer_.to_string()));
     if (errno != EAGAIN && errno != EWOULDBLOCK) throw fmt::system_error(errno, "recv from {}", peer_.to_string());
-    if (!sys::wait_until(socket_.get(), POLLIN, deadline))
-      throw TimedOut(fmt::format("{} sent no whole frame in time", peer_.to_string()));
+    for (;;) {
+      const sys::Deadline slice = while_waiting ? std::min(deadline, sys::deadline_in(kSlice)) : deadline;
+      if (sys::wait_until(socket_.get(), POLLIN, slice)) break;
+      if (slice == deadline) throw TimedOut(fmt::format("{} sent no whole frame in time", peer_.to_string()));
+      while_waiting();
+    }
   }
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <stdexcept>
 #include <string_view>
 
@@ -26,7 +27,8 @@ class ControlChannel {
   void send(wire::FrameType type, std::string_view body, sys::Deadline deadline);
   // The next whole control frame. Throws TimedOut, PeerClosed when the peer closed first,
   // ProtocolError (wire.hpp's decoder) on anything that is not a control frame.
-  [[nodiscard]] wire::ControlFrame receive(sys::Deadline deadline);
+  // while_waiting, if given, runs at least every 100 ms of the wait.
+  [[nodiscard]] wire::ControlFrame receive(sys::Deadline deadline, const std::function<void()>& while_waiting = {});
 
   [[nodiscard]] int fd() const noexcept { return socket_.get(); }
   [[nodiscard]] const sys::SocketAddress& peer() const noexcept { return peer_; }

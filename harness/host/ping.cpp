@@ -30,6 +30,8 @@ Opened open_session(const CellSpec& cell, const RunSettings& settings, WaitKind 
     session.failure = session_failure(std::move(reason), wait, ends_run);
     return std::move(session);
   };
+  // One deadline for the whole exchange: connect, hello, and its answer.
+  const sys::Deadline deadline = sys::deadline_in(timeout);
   try {
     session.control.emplace(ControlChannel::connect(server, timeout));
   } catch (const std::exception& error) {
@@ -39,15 +41,17 @@ Opened open_session(const CellSpec& cell, const RunSettings& settings, WaitKind 
     const wire::Hello hello{wire::kProtocolVersion, cell.transport,         cell.payload_bytes,
                             static_cast<std::uint32_t>(settings.repetition), settings.plan,
                             settings.manifest ? *settings.manifest : Manifest{}};
-    session.control->send(wire::FrameType::hello, wire::encode(hello), sys::deadline_in(timeout));
-    const wire::ControlFrame reply = session.control->receive(sys::deadline_in(timeout));
+    session.control->send(wire::FrameType::hello, wire::encode(hello), deadline);
+    const wire::ControlFrame reply = session.control->receive(deadline);
     if (reply.type == wire::FrameType::refuse) {
       const wire::Refuse refusal = wire::parse_refuse(reply.body);
       if (refusal.protocol != wire::kProtocolVersion)
         return fail(fmt::format("the server at {} speaks protocol {} and this ipcbench protocol {}: {}", server.to_string(),
                                 refusal.protocol, wire::kProtocolVersion, refusal.reason),
                     true);
-      return fail(fmt::format("the server refused: {}", refusal.reason), false);
+      // A busy server stays busy for the next cell too; a refusal of this cell (a transport
+      // the server does not serve) leaves the others to try.
+      return fail(fmt::format("the server refused: {}", refusal.reason), refusal.reason.starts_with(wire::kBusyReason));
     }
     if (reply.type != wire::FrameType::welcome)
       return fail(fmt::format("the server at {} answered the hello with frame type {}", server.to_string(),

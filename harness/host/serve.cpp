@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cerrno>
+#include <cstring>
 #include <cstdio>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -54,23 +55,28 @@ void send_refusal(ControlChannel& control, std::string_view reason, std::chrono:
   control.send(wire::FrameType::refuse, wire::encode(refusal), sys::deadline_in(timeout));
 }
 
-// A client that arrives during a session: whatever it sent so far is read first, so that
-// closing does not reset the connection before it has read why.
+// A client that arrives while another is served: whatever it sent so far is read first, so
+// that closing does not reset the connection before it has read why. A few per wake-up, so
+// that a flood of them cannot starve the session's supervision.
+constexpr int kBusyRefusalsPerWake = 16;
+
 void refuse_busy(int listener) {
-  for (;;) {
+  for (int i = 0; i < kBusyRefusalsPerWake; ++i) {
     pollfd waiting{listener, POLLIN, 0};
     if (::poll(&waiting, 1, 0) <= 0) return;
     sys::Fd client(::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
     if (!client) return;
-    std::array<std::byte, 4096> discard;
-    while (::recv(client.get(), discard.data(), discard.size(), MSG_DONTWAIT) > 0) {
-    }
-    const std::string frame =
-        wire::encode_control(wire::FrameType::refuse, wire::encode(wire::Refuse{wire::kProtocolVersion, "busy: serving another client"}));
+    std::array<std::byte, wire::kHeaderBytes + wire::kMaxControlBodyBytes> discard;
+    [[maybe_unused]] const ssize_t drained = ::recv(client.get(), discard.data(), discard.size(), MSG_DONTWAIT);
+    const std::string frame = wire::encode_control(
+        wire::FrameType::refuse, wire::encode(wire::Refuse{wire::kProtocolVersion, std::string(wire::kBusyReason)}));
     [[maybe_unused]] const ssize_t sent = ::send(client.get(), frame.data(), frame.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     ::shutdown(client.get(), SHUT_WR);
   }
 }
+
+// SIGINT or SIGTERM while a client is read: the serve loop ends.
+struct Interrupted {};
 
 struct Session {
   const ServeSettings& settings;
@@ -84,10 +90,15 @@ struct Session {
 bool serve_client(const Session& s, sys::Fd socket, bool& interrupted) {
   const std::chrono::milliseconds timeout = s.settings.peer_timeout;
   std::string who = "a client";
+  // While one client is slow to say hello, the next ones are told the server is busy.
+  const auto while_waiting = [&] {
+    refuse_busy(s.listener);
+    if (interrupt_signal() != 0) throw Interrupted{};
+  };
   try {
-    who = sys::SocketAddress::peer_of(socket.get()).to_string();
     ControlChannel control(std::move(socket));
-    const wire::ControlFrame frame = control.receive(sys::deadline_in(timeout));
+    who = control.peer().to_string();
+    const wire::ControlFrame frame = control.receive(sys::deadline_in(timeout), while_waiting);
     if (frame.type != wire::FrameType::hello) {
       send_refusal(control, fmt::format("expected a hello, got frame type {}", static_cast<int>(frame.type)), timeout);
       log_line(fmt::format("{}: refused: its first frame was type {}, not a hello", who, static_cast<int>(frame.type)));
@@ -115,6 +126,9 @@ bool serve_client(const Session& s, sys::Fd socket, bool& interrupted) {
                          hello.repetition,
                          outcome.ok ? fmt::format("ok, {} requests answered", outcome.requests) : outcome.reason));
     return true;
+  } catch (const Interrupted&) {
+    interrupted = true;
+    return false;
   } catch (const std::exception& error) {
     log_line(fmt::format("{}: dropped: {}", who, error.what()));
     return false;
@@ -141,7 +155,15 @@ int HostServer::run(const Manifest& manifest, const Clock& clock) {
     pollfd entry{listener_.get(), POLLIN, 0};
     if (::poll(&entry, 1, kIdleWakeMs) <= 0) continue;
     sys::Fd client(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
-    if (!client) continue;  // the client gave up while queued, or a signal
+    if (!client) {
+      // Out of descriptors or memory: say so and let the clients queue meanwhile, rather
+      // than spin on a listener that stays readable. Anything else is a client that gave up.
+      if (errno == EMFILE || errno == ENFILE || errno == ENOMEM || errno == ENOBUFS) {
+        log_line(fmt::format("accept on {}: {}; trying again in 1 s", address_.to_string(), std::strerror(errno)));
+        ::poll(nullptr, 0, 1000);
+      }
+      continue;
+    }
     if (serve_client(session, std::move(client), interrupted)) ++sessions;
   }
   const int signal = interrupt_signal();

@@ -29,21 +29,31 @@ ServeOutcome serve_session(const ServeRequest& request) {
   const FramedFormat format(hello.payload_bytes);
   const sys::SocketAddress client = request.control.peer();
 
-  std::optional<typename T::Listener> listener(std::in_place, request.control.local().with_port(0),
-                                               TransportSetup{format.message_bytes()});
-  sys::Shared<ControlBlock> control;
-  control->phase.store(Phase::serving);
+  std::optional<typename T::Listener> listener;
+  std::optional<sys::Shared<ControlBlock>> shared;
   std::vector<Worker> workers;
-  workers.push_back({"server", sys::Child::fork([&] {
-                       for (int fd : request.close_in_child) ::close(fd);
-                       detail::as_side(*control, Role::server, [&] {
-                         if (request.settings.cpu) sys::pin_current_thread(*request.settings.cpu);
-                         auto endpoint = listener->accept(sys::deadline_in(timeout), client);
-                         listener.reset();
-                         detail::server_side<ServeHooks>(endpoint, format, cell, run, *control);
-                       });
-                       return 0;
-                     })});
+  try {
+    listener.emplace(request.control.local().with_port(0), TransportSetup{format.message_bytes()});
+    shared.emplace();
+    (*shared)->phase.store(Phase::serving);
+    workers.push_back({"server", sys::Child::fork([&] {
+                         for (int fd : request.close_in_child) ::close(fd);
+                         detail::as_side(**shared, Role::server, [&] {
+                           if (request.settings.cpu) sys::pin_current_thread(*request.settings.cpu);
+                           auto endpoint = listener->accept(sys::deadline_in(timeout), client);
+                           listener.reset();
+                           detail::server_side<ServeHooks>(endpoint, format, cell, run, **shared);
+                         });
+                         return 0;
+                       })});
+  } catch (const std::exception& error) {
+    // The client is told why, rather than left with a closed connection.
+    const std::string reason = fmt::format("the server could not set up the session: {}", error.what());
+    request.control.send(wire::FrameType::refuse, wire::encode(wire::Refuse{wire::kProtocolVersion, reason}),
+                         sys::deadline_in(timeout));
+    return {false, false, reason, 0};
+  }
+  ControlBlock* control = shared->get();
   const std::uint16_t data_port = listener->address().port();
   listener.reset();
 

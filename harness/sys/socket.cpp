@@ -71,7 +71,13 @@ Fd accept_within(int listener, Deadline deadline, const std::optional<SocketAddr
       if (errno == EINTR || errno == ECONNABORTED || errno == EAGAIN) continue;
       throw fmt::system_error(errno, "accept on {}", SocketAddress::local_of(listener).to_string());
     }
-    if (!only_from || SocketAddress::peer_of(client.get()).same_host(*only_from)) return client;
+    if (!only_from) return client;
+    // A connection reset while it waited (a port scan's) has no peer any more: a stranger too.
+    sockaddr_storage peer{};
+    socklen_t length = sizeof peer;
+    if (::getpeername(client.get(), reinterpret_cast<sockaddr*>(&peer), &length) == 0 &&
+        SocketAddress::from(reinterpret_cast<const sockaddr*>(&peer), length).same_host(*only_from))
+      return client;
   }
 }
 

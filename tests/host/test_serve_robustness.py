@@ -1,6 +1,7 @@
 """`ipcbench serve` against every bad client of docs/wire-protocol.md: each is turned away, the server neither crashes
 nor leaks nor grows, and the next real client is served."""
 
+import os
 import signal
 import socket
 import struct
@@ -128,7 +129,11 @@ def test_abuse_leaks_no_descriptor_and_grows_no_memory():
                 abuse(s)
         time.sleep(0.5)
         assert s.descriptors() == fds
-        assert s.resident_kib() - rss < 1024, f"{rss} KiB grew to {s.resident_kib()} KiB"
+        # A sanitizer's allocator keeps freed blocks in quarantine, so resident memory grows
+        # there without a leak (its leak checker runs when serve exits); in a normal build it
+        # must not.
+        if not os.environ.get("IPCBENCH_SANITIZE"):
+            assert s.resident_kib() - rss < 1024, f"{rss} KiB grew to {s.resident_kib()} KiB"
         assert served(s)[0]
 
 
@@ -145,3 +150,17 @@ def test_serve_stops_after_the_sessions_asked_for():
         assert served(s)[0]  # tcp and udp: two sessions
         s.process.wait(timeout=10)
         assert s.process.returncode == 0
+
+
+def test_a_client_that_is_slow_to_say_hello_keeps_nobody_waiting():
+    with server("--peer-timeout", "10s") as s, s.connect() as silent:
+        with s.connect() as second:
+            second.sendall(hello())
+            second.settimeout(2)
+            kind, body = read_frame(second)  # long before the silent one's 10 s are up
+            assert kind == REFUSE and body["reason"].startswith("busy"), body
+        start = time.monotonic()
+        status, stderr = s.stop(signal.SIGTERM)
+        assert status == 0, stderr
+        assert time.monotonic() - start < 5, "SIGTERM waited for the silent client's deadline"
+        assert silent is not None

@@ -292,3 +292,21 @@ TEST(WireSeeds, ControlCharactersOfAPeerNeverReachALogLine) {
 
 }  // namespace
 }  // namespace ipcbench::wire
+
+namespace ipcbench::wire {
+namespace {
+
+TEST(WireSeeds, AnUnsignedPastInt64IsNotMinusOne) {
+  EXPECT_EQ(error_of(parse_result, R"({"ok": true, "reason": "", "messages": 0, "cpu_ns": 0, "voluntary_switches": 0,
+                                      "involuntary_switches": 0, "cpu": 18446744073709551615})"),
+            "result: \"cpu\" is 18446744073709551615: expected a whole number -1..4095");
+}
+
+TEST(WireSeeds, AReasonCutToItsBoundEndsWhereACharacterEnds) {
+  const std::string reason = std::string(511, 'x') + "\xc3\xa9";  // 'é' straddles byte 512
+  const Refuse sent = parse_refuse(encode(Refuse{kProtocolVersion, reason}));
+  EXPECT_EQ(sent.reason, std::string(511, 'x'));
+}
+
+}  // namespace
+}  // namespace ipcbench::wire
