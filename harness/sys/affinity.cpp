@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace ipcbench::sys {
 
@@ -14,6 +15,13 @@ void pin_current_thread(int cpu) {
   CPU_SET(cpu, &set);
   // pid 0 means the calling thread, not the whole process.
   if (::sched_setaffinity(0, sizeof(set), &set) != 0) throw fmt::system_error(errno, "sched_setaffinity(CPU {})", cpu);
+}
+
+void pin_current_thread(std::span<const int> cpus) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  for (int cpu : cpus) CPU_SET(cpu, &set);
+  if (::sched_setaffinity(0, sizeof(set), &set) != 0) throw fmt::system_error(errno, "sched_setaffinity(CPUs {})", fmt::join(cpus, ","));
 }
 
 int current_cpu() noexcept { return ::sched_getcpu(); }

@@ -1,0 +1,81 @@
+// ServerArchitecture: what every way of writing the load server is given and must do; ServeContext is what it is given.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <concepts>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "harness/sys/fd.hpp"
+#include "harness/sys/socket_address.hpp"
+#include "servers/protocols.hpp"
+#include "servers/workload.hpp"
+
+namespace ipcbench {
+
+struct ServerSettings {
+  Workload workload = Workload::echo;
+  std::vector<int> cpus;    // the process is pinned to these; reactors run one loop on each
+  unsigned workers = 0;     // pool: worker threads (0: one per CPU of `cpus`, at least one)
+};
+
+// Counted by every architecture, read by the server's stats thread: what tests and the soak
+// check for leaks (every accepted connection closed) and abuse (requests refused).
+struct ServerCounters {
+  std::atomic<std::uint64_t> accepted{0};
+  std::atomic<std::uint64_t> closed{0};
+  std::atomic<std::uint64_t> refused{0};  // malformed requests, each answered and its connection closed
+  void on_accept() noexcept { accepted.fetch_add(1, std::memory_order_relaxed); }
+  void on_close() noexcept { closed.fetch_add(1, std::memory_order_relaxed); }
+  void on_refuse() noexcept { refused.fetch_add(1, std::memory_order_relaxed); }
+};
+
+// Every architecture, whatever its threads, keeps these rules: non-blocking sockets where it
+// multiplexes, partial reads and writes resumed, many requests per connection, a client
+// that vanishes (EOF, ECONNRESET, EPIPE) closes only its connection, and once stop_fd() is
+// readable: stop accepting, answer what was already read, write it (within kStopGrace),
+// close every connection and return.
+class ServeContext {
+ public:
+  ServeContext(int listener, const sys::SocketAddress& address, int stop_fd, const ServerSettings& settings,
+               ServerCounters& counters) noexcept
+      : listener_(listener), address_(address), stop_fd_(stop_fd), settings_(settings), counters_(counters) {}
+
+  // Listening and non-blocking, with SO_REUSEPORT, owned by the server process.
+  [[nodiscard]] int listener() const noexcept { return listener_; }
+  // Another listener on the same port (SO_REUSEPORT): the kernel spreads new connections
+  // over all of them. Non-blocking; the caller owns it.
+  [[nodiscard]] sys::Fd open_listener() const;
+  [[nodiscard]] int stop_fd() const noexcept { return stop_fd_; }
+  [[nodiscard]] const ServerSettings& settings() const noexcept { return settings_; }
+  [[nodiscard]] ServerCounters& counters() const noexcept { return counters_; }
+
+  static constexpr auto kStopGrace = std::chrono::seconds(1);
+
+ private:
+  int listener_;
+  const sys::SocketAddress& address_;
+  int stop_fd_;
+  const ServerSettings& settings_;
+  ServerCounters& counters_;
+};
+
+// A listening socket as every server process opens it.
+[[nodiscard]] sys::Fd listen_for_load(const sys::SocketAddress& address);
+// Accepts one pending connection, non-blocking and with TCP_NODELAY; an empty Fd when none
+// is pending or the accept failed in a way that concerns only that connection. EMFILE and
+// ENFILE also give an empty Fd (the caller's loop goes on; the peer sees its connect time
+// out rather than the server dying).
+[[nodiscard]] sys::Fd accept_connection(int listener, bool nonblocking = true);
+
+template <class A>
+concept ServerArchitecture = requires(const ServeContext& context, EchoProtocol& echo, KvProtocol& kv) {
+  { A::kName } -> std::convertible_to<std::string_view>;
+  { A::kDesign } -> std::convertible_to<std::string_view>;
+  A::serve(context, echo);
+  A::serve(context, kv);
+};
+
+}  // namespace ipcbench

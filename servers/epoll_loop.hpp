@@ -1,0 +1,161 @@
+// EpollLoop: one thread's edge-triggered epoll over a listener and a table of connections; the `epoll` and `reactors` servers run it.
+#pragma once
+
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <memory>
+#include <system_error>
+#include <vector>
+
+#include "harness/sys/fd.hpp"
+#include "servers/architecture.hpp"
+#include "servers/request_buffers.hpp"
+
+namespace ipcbench {
+
+struct EpollConnection {
+  sys::Fd fd;
+  RequestBuffers buffers;
+};
+
+// Reads what the kernel holds, answers it and writes what the socket takes, until the read
+// or the write would block; false when the connection is finished (peer gone, error,
+// refused request written). `reading` is false while the server stops: answered requests
+// are written, nothing new is read. `hung_up`: the readiness event said the peer shut its
+// side (EPOLLRDHUP), so a short read does not mean the end: the EOF behind it raises no
+// new edge. Shared by every readiness-driven architecture.
+template <Protocol P>
+bool pump_connection(int fd, RequestBuffers& buffers, P& protocol, ServerCounters& counters, bool reading = true,
+                     bool hung_up = false) {
+  for (;;) {
+    bool peer_done = false;
+    bool read_more = false;
+    const std::span<std::byte> space = reading ? buffers.read_space() : std::span<std::byte>{};
+    if (!space.empty()) {
+      const ssize_t n = ::recv(fd, space.data(), space.size(), 0);
+      if (n > 0) {
+        buffers.received(static_cast<std::size_t>(n));
+        // A short read emptied the socket; the next byte to arrive raises a new edge.
+        read_more = hung_up || static_cast<std::size_t>(n) == space.size();
+      } else if (n == 0) {
+        peer_done = true;
+      } else if (errno == EINTR) {
+        read_more = true;
+      } else if (errno != EAGAIN) {
+        return false;
+      }
+      const bool was_closing = buffers.closing();
+      if (!buffers.answer_all(protocol) && !was_closing) counters.on_refuse();
+    }
+    for (std::span<const std::byte> unsent = buffers.unsent(); !unsent.empty(); unsent = buffers.unsent()) {
+      const ssize_t n = ::send(fd, unsent.data(), unsent.size(), MSG_NOSIGNAL);
+      if (n > 0) {
+        buffers.sent(static_cast<std::size_t>(n));
+      } else if (errno == EAGAIN) {
+        return !peer_done;  // EPOLLOUT's edge resumes the write
+      } else if (errno != EINTR) {
+        return false;
+      }
+    }
+    if (peer_done || buffers.closing() || !reading) return false;
+    // Reading stopped for backpressure and the output has drained: read again.
+    if (space.empty() && !buffers.read_space().empty()) continue;
+    if (!read_more) return true;
+  }
+}
+
+template <Protocol P>
+class EpollLoop {
+ public:
+  EpollLoop(const ServeContext& context, int listener, P& protocol)
+      : context_(context), listener_(listener), protocol_(protocol), epoll_(::epoll_create1(EPOLL_CLOEXEC)) {
+    if (!epoll_) throw std::system_error(errno, std::generic_category(), "epoll_create1");
+    watch(listener_, EPOLLIN | EPOLLET);
+    watch(context_.stop_fd(), EPOLLIN);
+  }
+
+  // Serves until the stop descriptor is readable, then closes every connection.
+  void run() {
+    std::array<epoll_event, 256> events;
+    bool stopping = false;
+    const auto deadline_after_stop = [] { return std::chrono::steady_clock::now() + ServeContext::kStopGrace; };
+    std::chrono::steady_clock::time_point deadline;
+    while (!stopping || (open_ > 0 && std::chrono::steady_clock::now() < deadline)) {
+      const int n = ::epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()), stopping ? 10 : -1);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        throw std::system_error(errno, std::generic_category(), "epoll_wait");
+      }
+      for (int i = 0; i < n; ++i) {
+        const int fd = events[i].data.fd;
+        if (fd == listener_) {
+          if (!stopping) accept_all();
+        } else if (fd == context_.stop_fd()) {
+          if (!stopping) {
+            stopping = true;
+            deadline = deadline_after_stop();
+            ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, listener_, nullptr);
+            ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, context_.stop_fd(), nullptr);
+            finish_all();
+          }
+        } else if (EpollConnection* c = connection(fd)) {
+          const bool hung_up = (events[i].events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0;
+          if (!pump_connection(fd, c->buffers, protocol_, context_.counters(), !stopping, hung_up)) close(fd);
+        }
+      }
+    }
+    for (std::size_t fd = 0; fd < table_.size(); ++fd)
+      if (table_[fd]) close(static_cast<int>(fd));
+  }
+
+ private:
+  void watch(int fd, std::uint32_t events) {
+    epoll_event event{};
+    event.events = events;
+    event.data.fd = fd;
+    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &event) != 0)
+      throw std::system_error(errno, std::generic_category(), "epoll_ctl ADD");
+  }
+
+  void accept_all() {
+    for (sys::Fd fd = accept_connection(listener_); fd; fd = accept_connection(listener_)) {
+      const int raw = fd.get();
+      if (static_cast<std::size_t>(raw) >= table_.size()) table_.resize(static_cast<std::size_t>(raw) + 1);
+      table_[static_cast<std::size_t>(raw)] = std::make_unique<EpollConnection>(EpollConnection{std::move(fd), {}});
+      ++open_;
+      context_.counters().on_accept();
+      // Edge-triggered on both directions from the start: one registration, no re-arming.
+      watch(raw, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET);
+    }
+  }
+
+  // Stop: write what was answered, read nothing more; connections with nothing to write close now.
+  void finish_all() {
+    for (std::size_t fd = 0; fd < table_.size(); ++fd)
+      if (table_[fd] && !pump_connection(static_cast<int>(fd), table_[fd]->buffers, protocol_, context_.counters(), false))
+        close(static_cast<int>(fd));
+  }
+
+  [[nodiscard]] EpollConnection* connection(int fd) noexcept {
+    return static_cast<std::size_t>(fd) < table_.size() ? table_[static_cast<std::size_t>(fd)].get() : nullptr;
+  }
+
+  void close(int fd) noexcept {
+    table_[static_cast<std::size_t>(fd)].reset();  // closing the descriptor also leaves the epoll set
+    --open_;
+    context_.counters().on_close();
+  }
+
+  const ServeContext& context_;
+  int listener_;
+  P& protocol_;
+  sys::Fd epoll_;
+  std::vector<std::unique_ptr<EpollConnection>> table_;  // indexed by descriptor
+  std::size_t open_ = 0;
+};
+
+}  // namespace ipcbench

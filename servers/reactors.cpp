@@ -1,0 +1,48 @@
+// The `reactors` server: the kernel spreads connections over one listener per loop; each loop pins to its CPU.
+#include "servers/reactors.hpp"
+
+#include <exception>
+#include <thread>
+#include <vector>
+
+#include "harness/sys/affinity.hpp"
+#include "harness/sys/child.hpp"
+#include "servers/epoll_loop.hpp"
+
+namespace ipcbench {
+
+template <Protocol P>
+void ReactorsServer::serve(const ServeContext& context, P& protocol) {
+  const std::vector<int>& cpus = context.settings().cpus;
+  const std::size_t loops = cpus.empty() ? 1 : cpus.size();
+  // Every listener exists before any loop runs, so no connection lands on a port group
+  // that is still being built.
+  std::vector<sys::Fd> own_listeners;
+  for (std::size_t i = 1; i < loops; ++i) own_listeners.push_back(context.open_listener());
+
+  std::vector<std::exception_ptr> errors(loops);
+  const auto loop = [&](std::size_t i) {
+    try {
+      if (!cpus.empty()) sys::pin_current_thread(cpus[i]);
+      const int listener = i == 0 ? context.listener() : own_listeners[i - 1].get();
+      EpollLoop<P>(context, listener, protocol).run();
+    } catch (...) {
+      errors[i] = std::current_exception();
+    }
+  };
+  std::vector<std::jthread> threads;
+  for (std::size_t i = 1; i < loops; ++i)
+    threads.emplace_back([&, i] {
+      sys::name_current_thread("ipcb-reactor");
+      loop(i);
+    });
+  loop(0);
+  threads.clear();
+  for (const std::exception_ptr& error : errors)
+    if (error) std::rethrow_exception(error);
+}
+
+template void ReactorsServer::serve(const ServeContext&, EchoProtocol&);
+template void ReactorsServer::serve(const ServeContext&, KvProtocol&);
+
+}  // namespace ipcbench

@@ -1,0 +1,48 @@
+// The registry of architectures, one entry per type of AllArchitectures.
+#include "servers/registry.hpp"
+
+#include <array>
+#include <fmt/format.h>
+
+#include "harness/parse.hpp"
+#include "servers/all.hpp"
+#include "servers/kv_store.hpp"
+
+namespace ipcbench {
+namespace {
+
+template <ServerArchitecture A>
+void serve_workload(const ServeContext& context, KvStore& store) {
+  if (speaks_kv(context.settings().workload)) {
+    KvProtocol kv(store);
+    A::serve(context, kv);
+  } else {
+    EchoProtocol echo;
+    A::serve(context, echo);
+  }
+}
+
+template <class... A>
+constexpr auto make_entries(std::tuple<A...>*) {
+  return std::array{ArchitectureEntry{A::kName, A::kDesign, &serve_workload<A>}...};
+}
+
+constexpr auto kEntries = make_entries(static_cast<AllArchitectures*>(nullptr));
+
+}  // namespace
+
+std::span<const ArchitectureEntry> architectures() noexcept { return kEntries; }
+
+std::string architecture_names() {
+  std::string names;
+  for (const ArchitectureEntry& e : kEntries) names += fmt::format("{}{}", names.empty() ? "" : ", ", e.name);
+  return names;
+}
+
+const ArchitectureEntry& architecture_named(std::string_view name) {
+  for (const ArchitectureEntry& e : kEntries)
+    if (e.name == name) return e;
+  throw UsageError(fmt::format("unknown server architecture '{}' (valid: {})", name, architecture_names()));
+}
+
+}  // namespace ipcbench

@@ -1,0 +1,77 @@
+// RequestBuffers: one server connection's unanswered input and unwritten replies, shared by every architecture.
+#pragma once
+
+#include <cstddef>
+#include <span>
+
+#include "servers/byte_queue.hpp"
+#include "servers/protocols.hpp"
+
+namespace ipcbench {
+
+// Nothing is allocated until the first read, so an idle connection costs only what its
+// architecture keeps; that difference is what the memory-per-connection columns show.
+class RequestBuffers {
+ public:
+  static constexpr std::size_t kReadChunkBytes = 4096;
+  // Past this many unwritten bytes the connection stops reading: a peer that sends and never
+  // reads fills its own socket buffers, not the server's memory.
+  static constexpr std::size_t kMaxUnsentBytes = 256 * 1024;
+
+  // Where the next read goes; empty while too many replies wait or once a malformed
+  // request was refused.
+  [[nodiscard]] std::span<std::byte> read_space() {
+    if (closing_ || out_.size() >= kMaxUnsentBytes) return {};
+    const std::size_t wanted = needed_ > in_.size() ? needed_ - in_.size() : kReadChunkBytes;
+    return in_.space(wanted);
+  }
+  void received(std::size_t bytes) noexcept { in_.commit(bytes); }
+
+  // Answers every whole request received; false once a malformed one was refused (write
+  // what is unsent, then close).
+  template <Protocol P>
+  bool answer_all(P& protocol) {
+    while (!closing_) {
+      const Frame frame = next_request(protocol);
+      if (frame.cut == Frame::Cut::partial) break;
+      if (frame.cut == Frame::Cut::malformed) break;
+      protocol.answer(in_.data().first(frame.bytes), out_);
+      consume(frame.bytes);
+    }
+    return !closing_;
+  }
+
+  // For architectures that answer elsewhere (a worker pool): the next request's frame; a
+  // malformed one is refused here. A whole request is in_data().first(frame.bytes) until
+  // consume(frame.bytes).
+  template <Protocol P>
+  Frame next_request(P& protocol) {
+    const Frame frame = protocol.frame(in_.data());
+    if (frame.cut == Frame::Cut::partial) needed_ = std::min(frame.bytes, P::kMaxRequestBytes);
+    if (frame.cut == Frame::Cut::malformed) {
+      protocol.refuse(in_.data(), out_);
+      in_.consume(in_.size());
+      closing_ = true;
+    }
+    return frame;
+  }
+  [[nodiscard]] std::span<const std::byte> in_data() const noexcept { return in_.data(); }
+  void consume(std::size_t bytes) noexcept {
+    in_.consume(bytes);
+    needed_ = 0;
+  }
+  [[nodiscard]] ByteQueue& output() noexcept { return out_; }
+
+  [[nodiscard]] std::span<const std::byte> unsent() const noexcept { return out_.data(); }
+  void sent(std::size_t bytes) noexcept { out_.consume(bytes); }
+  // A malformed request was refused: once unsent() is empty, close.
+  [[nodiscard]] bool closing() const noexcept { return closing_; }
+
+ private:
+  ByteQueue in_;
+  ByteQueue out_;
+  std::size_t needed_ = 0;  // a partial request's whole length, when its header said
+  bool closing_ = false;
+};
+
+}  // namespace ipcbench
