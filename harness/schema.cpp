@@ -59,6 +59,19 @@ std::vector<Column> build_columns() {
                [](const RowView& r) { return integer(static_cast<std::int64_t>(r.record.spec.payload_bytes)); }});
   c.push_back({"server", "", ColumnKind::key, "host mode: the server's HOST:PORT as given to ping; empty otherwise",
                [](const RowView& r) { return text(r.record.spec.server); }});
+  c.push_back({"architecture", "", ColumnKind::key, "load: the server architecture, or external for --connect",
+               [](const RowView& r) { return text(r.record.spec.architecture); }});
+  c.push_back({"workload", "", ColumnKind::key, "load: echo, kv or churn", [](const RowView& r) { return text(r.record.spec.workload); }});
+  c.push_back({"connections", "count", ColumnKind::key, "load: connections asked for (churn: concurrent slots)",
+               [](const RowView& r) -> Value {
+                 if (r.record.spec.connections == 0) return {};
+                 return integer(static_cast<std::int64_t>(r.record.spec.connections));
+               }});
+  c.push_back({"offered_rps", "1/s", ColumnKind::key, "load: the offered rate; 0 is the closed loop (--rate max)",
+               [](const RowView& r) -> Value {
+                 if (!r.record.spec.offered_rps) return {};
+                 return *r.record.spec.offered_rps;
+               }});
   c.push_back({"row", "", ColumnKind::row, "rep or aggregate", [](const RowView& r) { return text(r.aggregate_row ? "aggregate" : "rep"); }});
   c.push_back({"repetition", "count", ColumnKind::row, "1-based on rep rows; on aggregate rows the repetitions that succeeded",
                [](const RowView& r) { return integer(r.repetition); }});

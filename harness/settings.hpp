@@ -21,7 +21,12 @@ struct CellSpec {
   Mode mode = Mode::thread;
   Placement placement = Placement::cross;
   std::size_t payload_bytes = 64;
-  std::string server;  // host mode: the server's HOST:PORT as given; empty otherwise
+  std::string server;  // host mode and load --connect: the server's HOST:PORT as given; empty otherwise
+  // Load cells only (empty or 0 on ping-pong cells).
+  std::string architecture{};
+  std::string workload{};
+  std::size_t connections = 0;
+  std::optional<double> offered_rps{};  // 0: the closed loop (--rate max)
 };
 
 // The largest plan a run accepts, and a server takes from a hello: one definition for both.

@@ -58,41 +58,27 @@ std::string skip_reason(const RegistryEntry& entry, const CellSpec& cell) {
   return {};
 }
 
-SuiteOutcome run_suite(Registry registry, const SuiteRequest& request, const Manifest& manifest,
-                       std::span<Reporter* const> reporters) {
+SuiteOutcome run_round_robin(std::vector<CellRecord> cells, int repetitions, const RepetitionOfCell& run,
+                             const Manifest& manifest, std::span<Reporter* const> reporters) {
   SuiteOutcome outcome;
-
-  std::vector<const RegistryEntry*> entries;
-  for (const CellSpec& cell : request.cells) {
-    outcome.cells.push_back({cell, {}, {}, false});
-    entries.push_back(find_transport(registry, cell.transport));
-  }
+  outcome.cells = std::move(cells);
   for (Reporter* r : reporters) r->on_start(manifest, outcome.cells);
+  for (const CellRecord& record : outcome.cells)
+    if (record.done)
+      for (Reporter* r : reporters) r->on_cell_done(record);
 
-  for (std::size_t i = 0; i < outcome.cells.size(); ++i) {
-    CellRecord& record = outcome.cells[i];
-    const std::string reason = entries[i] ? skip_reason(*entries[i], record.spec) : "unknown transport";
-    if (reason.empty()) continue;
-    record.aggregate.status = Status::skipped;
-    record.aggregate.reason = reason;
-    record.done = true;
-    for (Reporter* r : reporters) r->on_cell_done(record);
-  }
-
-  for (int rep = 1; rep <= request.repetitions && !outcome.interrupt_signal && outcome.ended_by.empty(); ++rep) {
+  for (int rep = 1; rep <= repetitions && !outcome.interrupt_signal && outcome.ended_by.empty(); ++rep) {
     for (std::size_t i = 0; i < outcome.cells.size(); ++i) {
       CellRecord& record = outcome.cells[i];
       if (record.done) continue;
-      RunSettings settings = request.settings;
-      settings.repetition = rep;
-      record.repetitions.push_back(run_repetition(*entries[i], record.spec, settings));
+      record.repetitions.push_back(run(i, rep));
       const RepResult& result = record.repetitions.back();
       if (result.interrupted) {
         outcome.interrupt_signal = interrupt_signal();
         break;
       }
       for (Reporter* r : reporters) r->on_repetition(record, rep);
-      if (result.status != Status::ok || rep == request.repetitions) finish_cell(record, reporters);
+      if (result.status != Status::ok || rep == repetitions) finish_cell(record, reporters);
       if (result.ends_run) {
         outcome.ended_by = result.reason;
         break;
@@ -107,6 +93,28 @@ SuiteOutcome run_suite(Registry registry, const SuiteRequest& request, const Man
     if (record.done && record.aggregate.status == Status::failed) ++outcome.failed_cells;
   for (Reporter* r : reporters) r->on_finish(outcome.cells);
   return outcome;
+}
+
+SuiteOutcome run_suite(Registry registry, const SuiteRequest& request, const Manifest& manifest,
+                       std::span<Reporter* const> reporters) {
+  std::vector<CellRecord> cells;
+  std::vector<const RegistryEntry*> entries;
+  for (const CellSpec& cell : request.cells) {
+    CellRecord& record = cells.emplace_back(CellRecord{cell, {}, {}, false});
+    const RegistryEntry* entry = find_transport(registry, cell.transport);
+    entries.push_back(entry);
+    const std::string reason = entry ? skip_reason(*entry, cell) : "unknown transport";
+    if (reason.empty()) continue;
+    record.aggregate.status = Status::skipped;
+    record.aggregate.reason = reason;
+    record.done = true;
+  }
+  const auto run = [&](std::size_t i, int rep) {
+    RunSettings settings = request.settings;
+    settings.repetition = rep;
+    return run_repetition(*entries[i], request.cells[i], settings);
+  };
+  return run_round_robin(std::move(cells), request.repetitions, run, manifest, reporters);
 }
 
 }  // namespace ipcbench

@@ -1,6 +1,7 @@
 // The suite: a matrix of cells, repetitions run round-robin across them, results to reporters.
 #pragma once
 
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -24,7 +25,13 @@ struct SuiteOutcome {
 };
 
 // Repetition 1 of every cell, then repetition 2, ...: a slow phase of a shared host then hits
-// every cell alike. A cell that fails is not repeated; a cell that cannot run (payload
+// every cell alike. A cell that fails is not repeated; cells already done (skipped) are
+// reported as they are. Both `run` and `load` go through this loop.
+using RepetitionOfCell = std::function<RepResult(std::size_t cell, int repetition)>;
+SuiteOutcome run_round_robin(std::vector<CellRecord> cells, int repetitions, const RepetitionOfCell& run,
+                             const Manifest& manifest, std::span<Reporter* const> reporters);
+
+// The ping-pong matrix through run_round_robin. A cell that cannot run (payload
 // too large) is reported as skipped. Before each repetition of a spinning transport
 // under `cross`, the cache-line floor between the same CPUs is measured, so that the ratio
 // compares two figures from the same phase of the host.

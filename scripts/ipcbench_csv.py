@@ -18,6 +18,7 @@ SCHEMA = (
     ("run_id", "", "run"),
     ("transport", "", "key"), ("mode", "", "key"), ("placement", "", "key"),
     ("payload_bytes", "bytes", "key"), ("server", "", "key"),
+    ("architecture", "", "key"), ("workload", "", "key"), ("connections", "count", "key"), ("offered_rps", "1/s", "key"),
     ("row", "", "row"), ("repetition", "count", "row"), ("status", "", "row"), ("reason", "", "row"),
     ("wait", "", "row"), ("client_cpu", "", "row"), ("server_cpu", "", "row"),
     ("round_trips", "count", "metric"), ("elapsed_ns", "ns", "metric"), ("msgs_per_s", "1/s", "metric"),
@@ -29,8 +30,21 @@ SCHEMA = (
     ("vcsw_client_per_rt", "count", "metric"), ("ivcsw_client_per_rt", "count", "metric"),
     ("vcsw_server_per_rt", "count", "metric"), ("ivcsw_server_per_rt", "count", "metric"),
     ("lost", "count", "metric"), ("floor_rtt_ns", "ns", "metric"), ("floor_ratio", "ratio", "metric"),
+    ("achieved_rps", "1/s", "metric"), ("requests", "count", "metric"), ("missed", "count", "metric"),
+) + tuple((f"{kind}_{p}_ns", "ns", "metric")
+          for kind in ("latency", "uncorrected")
+          for p in ("min", "p50", "p90", "p99", "p999", "p9999", "max")) + (
+    ("connections_reached", "count", "metric"), ("connect_mean_ns", "ns", "metric"), ("connect_max_ns", "ns", "metric"),
+) + tuple((f"errors_{kind}", "count", "metric") for kind in ("connect", "read", "write", "timeout", "protocol", "reset")) + (
+    ("server_threads", "count", "metric"), ("cpu_server_ns_per_req", "ns", "metric"),
+    ("vcsw_server_per_req", "count", "metric"), ("ivcsw_server_per_req", "count", "metric"),
+    ("server_rss_bytes", "bytes", "metric"), ("rss_idle_per_conn_bytes", "bytes", "metric"),
+    ("rss_active_per_conn_bytes", "bytes", "metric"), ("kernel_tcp_mem_per_conn_bytes", "bytes", "metric"),
+    ("cpu_generator_ns_per_req", "ns", "metric"), ("slo_met", "flag", "metric"),
     ("msgs_per_s_min", "1/s", "spread"), ("msgs_per_s_max", "1/s", "spread"), ("msgs_per_s_cv", "ratio", "spread"),
     ("rtt_p50_ns_min", "ns", "spread"), ("rtt_p50_ns_max", "ns", "spread"), ("rtt_p50_ns_cv", "ratio", "spread"),
+    ("achieved_rps_min", "1/s", "spread"), ("achieved_rps_max", "1/s", "spread"), ("achieved_rps_cv", "ratio", "spread"),
+    ("latency_p99_ns_min", "ns", "spread"), ("latency_p99_ns_max", "ns", "spread"), ("latency_p99_ns_cv", "ratio", "spread"),
     ("stable", "flag", "spread"),
 ) + tuple((f"{prefix}{name}", unit, kind)
           for prefix, kind in (("", "run"), ("server_", "server"))

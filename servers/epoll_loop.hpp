@@ -25,12 +25,12 @@ struct EpollConnection {
 // Reads what the kernel holds, answers it and writes what the socket takes, until the read
 // or the write would block; false when the connection is finished (peer gone, error,
 // refused request written). `reading` is false while the server stops: answered requests
-// are written, nothing new is read. `hung_up`: the readiness event said the peer shut its
-// side (EPOLLRDHUP), so a short read does not mean the end: the EOF behind it raises no
-// new edge. Shared by every readiness-driven architecture.
+// are written, nothing new is read. Edge-triggered readiness promises a new edge only once
+// the socket was read to EAGAIN (a short read is not enough: measured, the next request then
+// raised no event), so every read goes on until EAGAIN. Shared by every readiness-driven
+// architecture.
 template <Protocol P>
-bool pump_connection(int fd, RequestBuffers& buffers, P& protocol, ServerCounters& counters, bool reading = true,
-                     bool hung_up = false) {
+bool pump_connection(int fd, RequestBuffers& buffers, P& protocol, ServerCounters& counters, bool reading = true) {
   for (;;) {
     bool peer_done = false;
     bool read_more = false;
@@ -39,8 +39,7 @@ bool pump_connection(int fd, RequestBuffers& buffers, P& protocol, ServerCounter
       const ssize_t n = ::recv(fd, space.data(), space.size(), 0);
       if (n > 0) {
         buffers.received(static_cast<std::size_t>(n));
-        // A short read emptied the socket; the next byte to arrive raises a new edge.
-        read_more = hung_up || static_cast<std::size_t>(n) == space.size();
+        read_more = true;
       } else if (n == 0) {
         peer_done = true;
       } else if (errno == EINTR) {
@@ -103,8 +102,7 @@ class EpollLoop {
             finish_all();
           }
         } else if (EpollConnection* c = connection(fd)) {
-          const bool hung_up = (events[i].events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0;
-          if (!pump_connection(fd, c->buffers, protocol_, context_.counters(), !stopping, hung_up)) close(fd);
+          if (!pump_connection(fd, c->buffers, protocol_, context_.counters(), !stopping)) close(fd);
         }
       }
     }

@@ -9,6 +9,9 @@
 #include <memory>
 
 #include "harness/app/cli_options.hpp"
+#include "harness/app/load_command.hpp"
+#include "harness/app/run_reported.hpp"
+#include "servers/registry.hpp"
 #include "harness/clock.hpp"
 #include "harness/csv_reporter.hpp"
 #include "harness/host/serve.hpp"
@@ -58,48 +61,15 @@ void add_measurement_options(CLI::App& cmd, RunOptions& o, bool host) {
 }
 
 int run_request(Registry registry, SuiteRequest request, const RunOptions& options) {
-  // The table comes first: should the JSON file fail to be written at the end, every cell
-  // has been printed already.
-  std::vector<std::unique_ptr<Reporter>> owned;
-  if (options.table == "seed") owned.push_back(std::make_unique<TableReporter>(stdout));
-  if (!options.quiet && ::isatty(STDERR_FILENO)) owned.push_back(std::make_unique<ProgressReporter>(request.repetitions));
-  // Reporters open their files before anything is measured: a bad path costs nothing.
-  const CsvReporter* csv = nullptr;
-  try {
-    if (!options.csv.empty()) {
-      auto reporter = std::make_unique<CsvReporter>(options.csv);
-      csv = reporter.get();
-      owned.push_back(std::move(reporter));
-    }
-    if (!options.json.empty()) owned.push_back(std::make_unique<JsonReporter>(options.json));
-  } catch (const std::system_error& error) {
-    throw UsageError(error.what());
-  }
-  std::vector<Reporter*> reporters;
-  for (const auto& r : owned) reporters.push_back(r.get());
-
-  const Clock clock = Clock::calibrate();
-  request.settings.clock = &clock;
-  const Manifest manifest = Manifest::collect(clock, request.settings.cpus[0], request.settings.cpus[1]);
-  request.settings.manifest = &manifest;
-  install_interrupt_handlers();
-  const SuiteOutcome outcome = run_suite(registry, request, manifest, reporters);
-  if (csv && !csv->error().empty())
-    fmt::print(stderr, "ipcbench: error: {}; the rows before it were kept\n", csv->error());
-  if (outcome.interrupt_signal != 0) {
-    fmt::print(stderr, "ipcbench: interrupted by {}; finished cells were kept\n",
-               outcome.interrupt_signal == SIGINT ? "SIGINT" : "SIGTERM");
-    return 128 + outcome.interrupt_signal;
-  }
-  if (!outcome.ended_by.empty()) {
-    fmt::print(stderr, "ipcbench: error: {}; the cells before it were kept\n", outcome.ended_by);
-    return kExitFailedCells;
-  }
-  if (outcome.failed_cells > 0) {
-    fmt::print(stderr, "ipcbench: {} cell(s) failed\n", outcome.failed_cells);
-    return kExitFailedCells;
-  }
-  return csv && !csv->error().empty() ? kExitFailedCells : 0;
+  std::unique_ptr<Reporter> table;
+  if (options.table == "seed") table = std::make_unique<TableReporter>(stdout);
+  const ReportedOutput output{options.csv, options.json, options.quiet, request.repetitions};
+  return run_reported(output, std::move(table), request.settings.cpus,
+                      [&](const Clock& clock, const Manifest& manifest, std::span<Reporter* const> reporters) {
+                        request.settings.clock = &clock;
+                        request.settings.manifest = &manifest;
+                        return run_suite(registry, request, manifest, reporters);
+                      });
 }
 
 std::string modes_of(ModeSet modes) {
@@ -117,6 +87,10 @@ int list(Registry registry) {
                format_size(i.max_payload_bytes), to_string(i.wait), i.mechanism);
   }
   fmt::print("Linux only: the seed notes' kqueue and udp-kqueue rows (macOS) are not built here.\n");
+  fmt::print("\nServer architectures (ipcbench load -a, ipcbench serve --arch):\n");
+  for (const ArchitectureEntry& a : architectures()) fmt::print("{:<10} | {}\n", a.name, a.design);
+  fmt::print("\nLoad workloads (ipcbench load -w):\n");
+  for (const WorkloadInfo& w : kWorkloads) fmt::print("{:<10} | {}\n", w.name, w.meaning);
   return 0;
 }
 
@@ -168,13 +142,20 @@ int parse_and_run(int argc, char** argv, const CliFlavour& flavour) {
   CLI::App* ping_cmd = app.add_subcommand("ping", "host mode client: measure round trips to `ipcbench serve` on HOST:PORT");
   add_measurement_options(*ping_cmd, ping_options, true);
 
+  LoadOptions load_options;
+  CLI::App* load_cmd = app.add_subcommand("load", "servers under load: architectures x connections x rate x workload, open loop");
+  add_load_options(*load_cmd, load_options);
+
   ServeOptions serve_options;
-  CLI::App* serve_cmd = app.add_subcommand("serve", "host mode server: answer `ipcbench ping` clients, one after another");
+  ArchServeOptions arch_serve_options;
+  CLI::App* serve_cmd = app.add_subcommand(
+      "serve", "host mode server: answer `ipcbench ping` clients one after another; with --arch, serve load clients");
   serve_cmd->add_option("-t,--transports", serve_options.transports, "socket transports to serve, or all");
   serve_cmd->add_option("--listen", serve_options.listen, "ADDR:PORT to listen on (default 127.0.0.1:7007; port 0: any)");
   serve_cmd->add_option("--cpus", serve_options.cpus, "the CPU each session's server side pins to (default: not pinned)");
   serve_cmd->add_option("--peer-timeout", serve_options.peer_timeout, "a client silent this long is dropped (default 2s)");
   serve_cmd->add_option("--sessions", serve_options.sessions, "stop after this many sessions (default: until SIGINT/SIGTERM)");
+  add_arch_serve_options(*serve_cmd, arch_serve_options);
 
   app.add_subcommand("list", "transports, their shape, modes and limits");
   app.add_subcommand("schema", "the columns of the CSV and JSON results: name, unit, kind, meaning");
@@ -199,7 +180,17 @@ int parse_and_run(int argc, char** argv, const CliFlavour& flavour) {
   if (app.got_subcommand("list")) return list(registry);
   if (app.got_subcommand("schema")) return schema();
   if (app.got_subcommand("limits")) return limits(limit_cpus);
-  if (app.got_subcommand("serve")) return serve_command(registry, serve_options);
+  if (app.got_subcommand("load")) return run_load(load_options);
+  if (app.got_subcommand("serve")) {
+    if (arch_serve_options.architecture) {
+      if (serve_cmd->count("--transports") || serve_cmd->count("--sessions") || serve_cmd->count("--peer-timeout"))
+        throw UsageError("serve --arch serves load clients: --transports, --sessions and --peer-timeout are for ping sessions");
+      return serve_architecture(arch_serve_options, serve_options.listen, serve_options.cpus);
+    }
+    if (serve_cmd->count("--workload") || serve_cmd->count("--workers"))
+      throw UsageError("--workload and --workers need --arch");
+    return serve_command(registry, serve_options);
+  }
   if (app.got_subcommand("ping")) {
     ping_options.transports_given = ping_cmd->count("--transports") > 0;
     return run_request(registry, build_ping_request(registry, ping_options), ping_options);

@@ -1,0 +1,252 @@
+// `ipcbench load` and `ipcbench serve --arch`: options to cells and settings, the pre-flight checks, the run.
+#include "harness/app/load_command.hpp"
+
+#include <cmath>
+#include <fmt/format.h>
+#include <fstream>
+
+#include "harness/app/run_reported.hpp"
+#include "harness/parse.hpp"
+#include "harness/sys/affinity.hpp"
+#include "harness/sys/resource.hpp"
+#include "load/generator.hpp"
+#include "load/load_cell.hpp"
+#include "load/load_table.hpp"
+#include "servers/kv_wire.hpp"
+#include "servers/registry.hpp"
+#include "servers/server_process.hpp"
+
+namespace ipcbench {
+namespace {
+
+// Connections and rates count things, so their K and M are decimal: 1K connections is 1000.
+std::uint64_t parse_decimal_count(std::string_view text, std::string_view what) {
+  std::uint64_t scale = 1;
+  std::string_view digits = text;
+  if (!digits.empty() && (digits.back() == 'K' || digits.back() == 'k')) scale = 1000;
+  if (!digits.empty() && (digits.back() == 'M' || digits.back() == 'm')) scale = 1'000'000;
+  if (scale != 1) digits.remove_suffix(1);
+  std::uint64_t value = 0;
+  try {
+    value = parse_count(digits, what);
+  } catch (const UsageError&) {
+    throw UsageError(fmt::format("{} '{}' is not a count (e.g. 100, 1K, 10K, 1M)", what, text));
+  }
+  if (value == 0 || value > 100'000'000 / scale) throw UsageError(fmt::format("{} '{}' must be between 1 and 100M", what, text));
+  return value * scale;
+}
+
+std::vector<int> parse_cpu_list(const std::string& text, std::string_view what) {
+  const std::vector<int> allowed = sys::allowed_cpus();
+  std::vector<int> cpus;
+  for (const std::string& item : split_list(text, what)) {
+    const auto cpu = static_cast<int>(parse_count(item, what));
+    if (std::find(allowed.begin(), allowed.end(), cpu) == allowed.end())
+      throw UsageError(fmt::format("{} '{}': CPU {} is not one this process may run on ({})", what, text, cpu,
+                                   fmt::join(allowed, ",")));
+    cpus.push_back(cpu);
+  }
+  return cpus;
+}
+
+std::vector<SloBound> parse_slo(const std::string& text) {
+  struct Label {
+    std::string_view name;
+    Metric metric;
+  };
+  static constexpr Label kLabels[] = {{"p50", Metric::latency_p50_ns},   {"p90", Metric::latency_p90_ns},
+                                      {"p99", Metric::latency_p99_ns},   {"p999", Metric::latency_p999_ns},
+                                      {"p9999", Metric::latency_p9999_ns}, {"max", Metric::latency_max_ns}};
+  std::vector<SloBound> bounds;
+  for (const std::string& item : split_list(text, "--slo")) {
+    const auto equals = item.find('=');
+    const std::string_view name = std::string_view(item).substr(0, equals);
+    const auto label = std::find_if(std::begin(kLabels), std::end(kLabels), [&](const Label& l) { return l.name == name; });
+    if (equals == std::string::npos || label == std::end(kLabels))
+      throw UsageError(fmt::format("--slo '{}': expected PERCENTILE=DURATION with PERCENTILE one of p50, p90, p99, p999, p9999, max "
+                                   "(e.g. p99=1ms)", item));
+    const auto bound = parse_duration(std::string_view(item).substr(equals + 1));
+    bounds.push_back({label->metric, std::string(name), static_cast<std::uint64_t>(bound.count())});
+  }
+  return bounds;
+}
+
+std::string slo_label(const std::vector<SloBound>& slo) {
+  std::string label;
+  for (const SloBound& b : slo)
+    label += fmt::format("{}{} < {}", label.empty() ? "" : ", ", b.label, format_duration_ns(static_cast<double>(b.max_ns)));
+  return label;
+}
+
+std::uint64_t ephemeral_ports() {
+  std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+  std::uint64_t low = 0, high = 0;
+  if (!(in >> low >> high) || high < low) return 0;
+  return high - low + 1;
+}
+
+// Before anything runs: what the machine cannot give, with what to change.
+void preflight(std::size_t most_connections, const LoadSettings& settings) {
+  const std::uint64_t needed = most_connections + 64;
+  const std::uint64_t limit = sys::raise_descriptor_limit();
+  if (limit < needed)
+    throw UsageError(fmt::format("{} connections need about {} descriptors per process, and the limit here is {} "
+                                 "(raise the hard limit: ulimit -Hn {} as root, or LimitNOFILE= in a systemd unit)",
+                                 most_connections, needed, limit, needed));
+  const std::uint64_t ports = ephemeral_ports();
+  if (ports > 0 && most_connections > ports)
+    throw UsageError(fmt::format("{} connections to one server port need as many ephemeral ports, and "
+                                 "net.ipv4.ip_local_port_range gives {} (widen it: sysctl -w net.ipv4.ip_local_port_range=\"1024 65535\")",
+                                 most_connections, ports));
+  static_cast<void>(settings);
+}
+
+}  // namespace
+
+void add_load_options(CLI::App& cmd, LoadOptions& o) {
+  cmd.add_option("-a,--architectures", o.architectures, fmt::format("server architectures, or all ({})", architecture_names()));
+  cmd.add_option("-c,--connections", o.connections, "connection counts, e.g. 1,100,1K,10K (churn: concurrent slots)");
+  cmd.add_option("--rate", o.rates, "offered request rates, e.g. 10K,50K, and max for the closed loop");
+  cmd.add_option("-w,--workloads", o.workloads, "echo, kv or churn (comma-separated)");
+  cmd.add_option("-s,--sizes", o.sizes, "request payload sizes (echo, churn: at least 16 B; kv: the SET value)");
+  cmd.add_option("--duration", o.duration, "measured window of each repetition, e.g. 5s");
+  cmd.add_option("--warmup", o.warmup, "load before the window that is not measured (default 500ms)");
+  cmd.add_option("--repetitions", o.repetitions, "repetitions of every cell, run round-robin");
+  cmd.add_option("--slo", o.slo, "the bounds a cell must meet, e.g. p99=1ms,p999=5ms (default p99=1ms)");
+  cmd.add_option("--connect", o.connect, "HOST:PORT of a server ipcbench did not start (an echo or kv server)");
+  cmd.add_option("--server-cpus", o.server_cpus, "CPUs of the server process (default: the last allowed)");
+  cmd.add_option("--generator-cpus", o.generator_cpus, "CPUs of the load generator (default: the first allowed)");
+  cmd.add_option("--workers", o.workers, "pool: worker threads (default: one per server CPU)");
+  cmd.add_option("--timeout", o.timeout, "a connect or a reply that takes longer is an error (default 2s)");
+  cmd.add_option("--kv-keys", o.kv_keys, "kv: keys the requests choose from (default 10000)");
+  cmd.add_option("--kv-get-ratio", o.kv_get_ratio, "kv: the share of GETs, the rest SETs (default 0.9)");
+  cmd.add_option("--csv", o.csv, "write every repetition and aggregate as CSV (docs/csv-schema.md)");
+  cmd.add_option("--json", o.json, "write the same content as JSON");
+  cmd.add_option("--table", o.table, "load (default) or none");
+  cmd.add_flag("-q,--quiet", o.quiet, "no progress line on stderr");
+}
+
+int run_load(const LoadOptions& o) {
+  LoadSettings settings;
+  if (o.table != "load" && o.table != "none") throw UsageError(fmt::format("--table '{}': expected load or none", o.table));
+  std::vector<const ArchitectureEntry*> archs;
+  if (o.connect) {
+    try {
+      settings.connect = sys::SocketAddress::parse(*o.connect);
+    } catch (const std::exception& error) {
+      throw UsageError(fmt::format("--connect '{}': {}", *o.connect, error.what()));
+    }
+    if (o.architectures != "all") throw UsageError("--connect drives a server ipcbench did not start: -a does not apply");
+  } else if (o.architectures == "all") {
+    for (const ArchitectureEntry& e : architectures()) archs.push_back(&e);
+  } else {
+    for (const std::string& name : split_list(o.architectures, "--architectures")) archs.push_back(&architecture_named(name));
+  }
+
+  std::vector<Workload> workloads;
+  for (const std::string& name : split_list(o.workloads, "--workloads")) {
+    const auto w = workload_named(name);
+    if (!w) throw UsageError(fmt::format("unknown workload '{}' (valid: echo, kv, churn)", name));
+    workloads.push_back(*w);
+  }
+  std::vector<std::size_t> sizes;
+  for (const std::string& text : split_list(o.sizes, "--sizes")) sizes.push_back(parse_size(text));
+  for (Workload w : workloads)
+    for (std::size_t size : sizes) {
+      if (w != Workload::kv && size < kEchoHeaderBytes)
+        throw UsageError(fmt::format("size {} is too small for {}: its requests carry a 16-byte sequence and connection number",
+                                     format_size(size), to_string(w)));
+      if (w == Workload::kv && size > kv::kMaxValueBytes)
+        throw UsageError(fmt::format("size {} exceeds kv's largest value, {}", format_size(size), format_size(kv::kMaxValueBytes)));
+    }
+  std::vector<std::size_t> connections;
+  for (const std::string& text : split_list(o.connections, "--connections"))
+    connections.push_back(parse_decimal_count(text, "--connections"));
+  std::vector<double> rates;
+  for (const std::string& text : split_list(o.rates, "--rate"))
+    rates.push_back(text == "max" ? 0.0 : static_cast<double>(parse_decimal_count(text, "--rate")));
+
+  settings.duration = parse_duration(o.duration);
+  settings.warmup = o.warmup == "0" ? std::chrono::nanoseconds(0) : parse_duration(o.warmup);
+  settings.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(parse_duration(o.timeout));
+  if (settings.timeout.count() == 0) throw UsageError(fmt::format("--timeout '{}' is under a millisecond", o.timeout));
+  const auto repetitions = parse_count(o.repetitions, "--repetitions");
+  if (repetitions == 0 || repetitions > 1000) throw UsageError(fmt::format("--repetitions '{}' must be 1..1000", o.repetitions));
+  settings.slo = parse_slo(o.slo);
+  settings.kv_keys = parse_decimal_count(o.kv_keys, "--kv-keys");
+  try {
+    settings.kv_get_ratio = std::stod(o.kv_get_ratio);
+  } catch (const std::exception&) {
+    settings.kv_get_ratio = -1;
+  }
+  if (!(settings.kv_get_ratio >= 0 && settings.kv_get_ratio <= 1))
+    throw UsageError(fmt::format("--kv-get-ratio '{}' must be a number from 0 to 1", o.kv_get_ratio));
+  if (o.workers) settings.workers = static_cast<unsigned>(parse_decimal_count(*o.workers, "--workers"));
+
+  const std::vector<int> allowed = sys::allowed_cpus();
+  settings.server_cpus = o.server_cpus ? parse_cpu_list(*o.server_cpus, "--server-cpus") : std::vector<int>{allowed.back()};
+  settings.generator_cpus = o.generator_cpus ? parse_cpu_list(*o.generator_cpus, "--generator-cpus") : std::vector<int>{allowed.front()};
+  preflight(*std::max_element(connections.begin(), connections.end()), settings);
+
+  const bool shared_cpu = std::any_of(settings.server_cpus.begin(), settings.server_cpus.end(), [&](int cpu) {
+    return std::find(settings.generator_cpus.begin(), settings.generator_cpus.end(), cpu) != settings.generator_cpus.end();
+  });
+  std::vector<CellRecord> cells;
+  std::vector<std::string> names;
+  if (settings.connect) names.push_back("external");
+  for (const ArchitectureEntry* a : archs) names.push_back(std::string(a->name));
+  for (Workload w : workloads)
+    for (std::size_t size : sizes)
+      for (std::size_t conns : connections)
+        for (const std::string& arch : names)
+          for (double rate : rates) {
+            CellSpec spec;
+            spec.transport = "tcp";
+            spec.mode = Mode::process;
+            spec.placement = settings.connect ? Placement::none : shared_cpu ? Placement::same : Placement::cross;
+            spec.payload_bytes = size;
+            spec.server = o.connect.value_or("");
+            spec.architecture = arch;
+            spec.workload = std::string(to_string(w));
+            spec.connections = conns;
+            spec.offered_rps = rate;
+            cells.push_back({spec, {}, {}, false});
+          }
+
+  std::unique_ptr<Reporter> table;
+  if (o.table == "load") table = std::make_unique<LoadTableReporter>(stdout, slo_label(settings.slo));
+  const ReportedOutput output{o.csv, o.json, o.quiet, static_cast<int>(repetitions)};
+  return run_reported(output, std::move(table), {settings.generator_cpus.front(), settings.server_cpus.front()},
+                      [&](const Clock&, const Manifest& manifest, std::span<Reporter* const> reporters) {
+                        const auto run = [&](std::size_t i, int) { return run_load_repetition(cells[i].spec, settings); };
+                        const std::vector<CellRecord> specs = cells;
+                        return run_round_robin(specs, static_cast<int>(repetitions), run, manifest, reporters);
+                      });
+}
+
+void add_arch_serve_options(CLI::App& serve, ArchServeOptions& o) {
+  serve.add_option("-a,--arch", o.architecture,
+                   fmt::format("serve load clients with this architecture instead of ping sessions ({})", architecture_names()));
+  serve.add_option("-w,--workload", o.workload, "with --arch: echo or kv (churn clients are served by echo)");
+  serve.add_option("--workers", o.workers, "with --arch pool: worker threads");
+}
+
+int serve_architecture(const ArchServeOptions& o, const std::string& listen, const std::optional<std::string>& cpus) {
+  const ArchitectureEntry& architecture = architecture_named(*o.architecture);
+  const auto workload = workload_named(o.workload);
+  if (!workload) throw UsageError(fmt::format("unknown workload '{}' (valid: echo, kv, churn)", o.workload));
+  ServerSettings settings{*workload, cpus ? parse_cpu_list(*cpus, "--cpus") : std::vector<int>{}, 0};
+  if (o.workers) settings.workers = static_cast<unsigned>(parse_decimal_count(*o.workers, "--workers"));
+  sys::SocketAddress address;
+  try {
+    address = sys::SocketAddress::parse(listen);
+  } catch (const std::exception& error) {
+    throw UsageError(fmt::format("--listen '{}': {}", listen, error.what()));
+  }
+  return host_server(architecture, settings, address, -1, [&](const sys::SocketAddress& bound) {
+    fmt::print("ipcbench serve: {} {} server listening on {}\n", architecture.name, to_string(*workload), bound.to_string());
+    std::fflush(stdout);
+  });
+}
+
+}  // namespace ipcbench

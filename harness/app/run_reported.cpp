@@ -1,0 +1,61 @@
+// The shared edge of every measuring command: reporters in, exit status out.
+#include "harness/app/run_reported.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "harness/csv_reporter.hpp"
+#include "harness/json_reporter.hpp"
+#include "harness/parse.hpp"
+#include "harness/progress_reporter.hpp"
+#include "harness/supervisor.hpp"
+
+namespace ipcbench {
+
+constexpr int kExitFailedCells = 1;
+
+int run_reported(const ReportedOutput& output, std::unique_ptr<Reporter> table, std::array<int, 2> cpus, const ReportedRun& run) {
+  // The table comes first: should the JSON file fail to be written at the end, every cell
+  // has been printed already.
+  std::vector<std::unique_ptr<Reporter>> owned;
+  if (table) owned.push_back(std::move(table));
+  if (!output.quiet && ::isatty(STDERR_FILENO)) owned.push_back(std::make_unique<ProgressReporter>(output.repetitions));
+  const CsvReporter* csv = nullptr;
+  try {
+    if (!output.csv.empty()) {
+      auto reporter = std::make_unique<CsvReporter>(output.csv);
+      csv = reporter.get();
+      owned.push_back(std::move(reporter));
+    }
+    if (!output.json.empty()) owned.push_back(std::make_unique<JsonReporter>(output.json));
+  } catch (const std::system_error& error) {
+    throw UsageError(error.what());
+  }
+  std::vector<Reporter*> reporters;
+  for (const auto& r : owned) reporters.push_back(r.get());
+
+  const Clock clock = Clock::calibrate();
+  const Manifest manifest = Manifest::collect(clock, cpus[0], cpus[1]);
+  install_interrupt_handlers();
+  const SuiteOutcome outcome = run(clock, manifest, reporters);
+  if (csv && !csv->error().empty())
+    fmt::print(stderr, "ipcbench: error: {}; the rows before it were kept\n", csv->error());
+  if (outcome.interrupt_signal != 0) {
+    fmt::print(stderr, "ipcbench: interrupted by {}; finished cells were kept\n",
+               outcome.interrupt_signal == SIGINT ? "SIGINT" : "SIGTERM");
+    return 128 + outcome.interrupt_signal;
+  }
+  if (!outcome.ended_by.empty()) {
+    fmt::print(stderr, "ipcbench: error: {}; the cells before it were kept\n", outcome.ended_by);
+    return kExitFailedCells;
+  }
+  if (outcome.failed_cells > 0) {
+    fmt::print(stderr, "ipcbench: {} cell(s) failed\n", outcome.failed_cells);
+    return kExitFailedCells;
+  }
+  return csv && !csv->error().empty() ? kExitFailedCells : 0;
+}
+
+}  // namespace ipcbench
