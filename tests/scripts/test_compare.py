@@ -19,7 +19,7 @@ import compare  # noqa: E402
 from ipcbench_csv import Cell, CsvError, load_file, parse_cell  # noqa: E402
 
 REFERENCE = "memcpy/thread/same/64"
-ALL_METRICS = ("msgs_per_s", "rtt_p50_ns", "rtt_p99_ns")
+ALL_METRICS = ("msgs_per_s", "rtt_p50_ns", "rtt_p99_ns")  # the ones ping-pong rows carry
 
 
 def run_compare(*args):
@@ -34,7 +34,7 @@ def table(stdout):
     verdicts = {}
     for line in stdout.splitlines():
         fields = re.split(r"\s{2,}", line)
-        if len(fields) >= 6 and fields[1] in ALL_METRICS:
+        if len(fields) >= 6 and fields[1] in compare.METRICS:
             verdicts[(fields[0], fields[1])] = fields[5]
     return verdicts
 
@@ -424,3 +424,45 @@ def test_on_a_vm_cross_cpu_wakeups_are_reported_but_not_gated():
     same_cpu = {k: v for k, v in verdicts.items() if "/same/" in k[0]}
     assert set(same_cpu.values()) == {"slower"}
     assert result.returncode == 1
+
+
+# Load cells: keyed by architecture, workload, connections and offered rate as well.
+
+LOAD_HEADER = ("run_id,transport,mode,placement,payload_bytes,server,architecture,workload,connections,offered_rps,"
+               "row,repetition,status,reason,wait,msgs_per_s,rtt_p50_ns,rtt_p99_ns,achieved_rps,latency_p99_ns,virtualization")
+
+
+def load_csv(path, p99_scale=1.0, rps_scale=1.0, virtualization="none"):
+    """Five repetitions of two load cells (epoll and reactors at 10K/s over 100 connections)."""
+    rng = random.Random(7)
+    lines = [LOAD_HEADER]
+    for arch in ("epoll", "reactors"):
+        for rep in range(1, 6):
+            rps = 10000 * rps_scale * (1 + rng.uniform(-0.01, 0.01))
+            p99 = (300000 if arch == "epoll" else 250000) * p99_scale * (1 + rng.uniform(-0.05, 0.05))
+            lines.append(f"r,tcp,process,cross,64,,{arch},echo,100,10000,rep,{rep},ok,,block,,,,{rps:.1f},{p99:.0f},{virtualization}")
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+def test_load_cells_are_compared_by_their_own_keys_and_metrics(tmp_path):
+    base = load_csv(tmp_path / "base.csv")
+    slow = load_csv(tmp_path / "slow.csv", p99_scale=1.6)
+    result = run_compare(base, slow)
+    assert result.returncode == 1, result.stdout
+    verdicts = table(result.stdout)
+    epoll = "tcp/process/cross/64/architecture=epoll/workload=echo/connections=100/offered_rps=10000"
+    assert verdicts[(epoll, "latency_p99_ns")] == "slower"
+    assert verdicts[(epoll, "achieved_rps")] == "same"
+    assert verdicts[(epoll.replace("epoll", "reactors"), "latency_p99_ns")] == "slower"
+
+
+def test_a_shortfall_in_achieved_rate_fails_even_on_a_vm(tmp_path):
+    base = load_csv(tmp_path / "base.csv", virtualization="kvm")
+    short = load_csv(tmp_path / "short.csv", rps_scale=0.7, p99_scale=1.6, virtualization="kvm")
+    result = run_compare(base, short)
+    assert result.returncode == 1
+    verdicts = table(result.stdout)
+    epoll = "tcp/process/cross/64/architecture=epoll/workload=echo/connections=100/offered_rps=10000"
+    assert verdicts[(epoll, "achieved_rps")] == "slower"
+    assert verdicts[(epoll, "latency_p99_ns")] == "noisy"
