@@ -5,9 +5,10 @@
 
 #include "servers/epoll.hpp"
 #include "servers/reactors.hpp"
+#include "servers/threads.hpp"
 
 namespace ipcbench {
 
-using AllArchitectures = std::tuple<EpollServer, ReactorsServer>;
+using AllArchitectures = std::tuple<EpollServer, ReactorsServer, ThreadsServer>;
 
 }  // namespace ipcbench
