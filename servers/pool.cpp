@@ -9,7 +9,6 @@
 #include <array>
 #include <cerrno>
 #include <chrono>
-#include <deque>
 #include <exception>
 #include <memory>
 #include <system_error>
@@ -86,14 +85,8 @@ class PoolLoop {
         }
       }
     }
-    // Past the grace: what is still queued for a worker is dropped, what a worker has comes
-    // back before its connection may close.
+    // Past the grace: what a worker has comes back before its connection may close.
     abandoning_ = true;
-    for (PoolConnection* c : backlog_) {
-      c->with_worker = false;
-      --with_workers_;
-    }
-    backlog_.clear();
     while (with_workers_ > 0) {
       pollfd wake{pool_.wake_fd(), POLLIN, 0};
       if (::poll(&wake, 1, -1) > 0) take_back();
@@ -189,7 +182,7 @@ class PoolLoop {
     c.request_bytes = request_bytes;
     c.with_worker = true;
     ++with_workers_;
-    if (!backlog_.empty() || !pool_.submit(&c)) backlog_.push_back(&c);
+    pool_.submit(&c);
   }
 
   void take_back() {
@@ -198,7 +191,6 @@ class PoolLoop {
       --with_workers_;
       if (c->error) std::rethrow_exception(c->error);
       c->buffers.consume(c->request_bytes);
-      while (!backlog_.empty() && pool_.submit(backlog_.front())) backlog_.pop_front();
       if (abandoning_ || !advance(*c)) close(*c);
     });
   }
@@ -217,9 +209,8 @@ class PoolLoop {
   P& protocol_;
   sys::Fd epoll_;
   std::vector<std::unique_ptr<PoolConnection>> table_;  // indexed by descriptor
-  std::deque<PoolConnection*> backlog_;  // handed off while every worker's queue was full
   std::size_t open_ = 0;
-  std::size_t with_workers_ = 0;  // connections whose request is with a worker or in the backlog
+  std::size_t with_workers_ = 0;  // connections whose request is with a worker
   bool stopping_ = false;
   bool abandoning_ = false;  // the stop's grace is over: what comes back is closed unwritten
   // Last: destroyed first, so every worker is joined before the connections it may hold go.

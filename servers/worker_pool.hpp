@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <semaphore>
 #include <system_error>
@@ -32,7 +33,8 @@ template <class Task, class Work>
   requires std::is_trivially_copyable_v<Task> && std::is_nothrow_invocable_v<Work&, Task>
 class WorkerPool {
  public:
-  // A worker's queues hold this many tasks; submit() refuses a task past it.
+  // A worker's queues hold this many tasks; past that on every worker, tasks wait in the
+  // owner's overflow, which is allocated only then.
   static constexpr std::size_t kSlotsPerWorker = 1024;
 
   WorkerPool(std::size_t workers, Work work) : work_(std::move(work)), wake_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
@@ -41,16 +43,12 @@ class WorkerPool {
     for (std::size_t i = 0; i < workers; ++i) workers_.push_back(std::make_unique<Worker>(*this));
   }
 
-  // False when every worker already has kSlotsPerWorker tasks.
-  [[nodiscard]] bool submit(Task task) {
+  void submit(Task task) {
     Worker* least = workers_.front().get();
     for (const auto& w : workers_)
       if (w->outstanding < least->outstanding) least = w.get();
-    if (least->outstanding == kSlotsPerWorker) return false;
-    static_cast<void>(least->tasks.push(task));  // cannot fail: fewer than kSlotsPerWorker queued
-    ++least->outstanding;
-    least->pending.release();
-    return true;
+    if (least->outstanding == kSlotsPerWorker) overflow_.push_back(task);
+    else give(*least, task);
   }
 
   // Readable when tasks may have finished; then call take_finished().
@@ -68,6 +66,11 @@ class WorkerPool {
       Task task;
       while (w->finished.pop(task)) {
         --w->outstanding;
+        // The overflow is not empty only while every queue is full: the slot just freed is its.
+        if (!overflow_.empty()) {
+          give(*w, overflow_.front());
+          overflow_.pop_front();
+        }
         done(task);
       }
     }
@@ -88,6 +91,12 @@ class WorkerPool {
     std::thread thread;           // last: starts once the rest is built
   };
 
+  void give(Worker& worker, Task task) {
+    static_cast<void>(worker.tasks.push(task));  // cannot fail: fewer than kSlotsPerWorker outstanding
+    ++worker.outstanding;
+    worker.pending.release();
+  }
+
   void run(Worker& worker) noexcept {
     sys::name_current_thread("ipcb-worker");
     for (;;) {
@@ -105,6 +114,7 @@ class WorkerPool {
 
   Work work_;
   sys::Fd wake_;
+  std::deque<Task> overflow_;
   alignas(64) std::atomic<bool> wake_pending_{false};
   std::vector<std::unique_ptr<Worker>> workers_;  // last: its destructor stops and joins every worker first
 };
