@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <fmt/format.h>
 #include <string>
 #include <thread>
 #include <vector>
@@ -219,6 +220,46 @@ TEST_P(ArchitectureTest, SurvivesClientsThatVanish) {
   const ServerSample after = settled(server);
   EXPECT_EQ(after.closed, after.accepted);
   EXPECT_EQ(after.open_fds, idle.open_fds);
+  EXPECT_EQ(server.stop(), "");
+}
+
+// Clients at once, each pipelining SET/GET pairs on its own keys: the replies come in
+// request order and every GET sees its own SET, whichever thread answered what.
+TEST_P(ArchitectureTest, AnswersConcurrentPipelinedKvClientsInOrder) {
+  ServerProcess server(*GetParam(), settings(Workload::kv), sys::SocketAddress::loopback(0), kTimeout);
+  constexpr int kClients = 4;
+  constexpr int kPairs = 100;
+  std::vector<std::jthread> clients;
+  for (int c = 0; c < kClients; ++c)
+    clients.emplace_back([&server, c] {
+      try {
+        sys::Fd fd = connect_to(server);
+        set_receive_timeout(fd.get());
+        std::vector<std::byte> requests;
+        for (int i = 0; i < kPairs; ++i) {
+          const std::string key = fmt::format("key:{:04}{:04}", c, i);
+          const auto set = kv_request(kv::Op::set, key, pattern(100 + i, static_cast<std::uint8_t>(c)), 2 * i);
+          const auto get = kv_request(kv::Op::get, key, {}, 2 * i + 1);
+          requests.insert(requests.end(), set.begin(), set.end());
+          requests.insert(requests.end(), get.begin(), get.end());
+        }
+        sys::write_exact(fd.get(), requests);
+        for (int i = 0; i < 2 * kPairs; ++i) {
+          const KvReply reply = read_kv_reply(fd.get());
+          ASSERT_EQ(reply.header.id, static_cast<std::uint64_t>(i)) << "client " << c;
+          ASSERT_EQ(reply.header.code, static_cast<std::uint8_t>(kv::Status::ok)) << "client " << c << ", reply " << i;
+          if (i % 2 == 1) {
+            ASSERT_EQ(reply.value, pattern(100 + i / 2, static_cast<std::uint8_t>(c))) << "client " << c;
+          }
+        }
+      } catch (const std::exception& error) {
+        ADD_FAILURE() << "client " << c << ": " << error.what();
+      }
+    });
+  clients.clear();
+  const ServerSample after = settled(server);
+  EXPECT_EQ(after.closed, after.accepted);
+  EXPECT_EQ(after.refused, 0u);
   EXPECT_EQ(server.stop(), "");
 }
 
