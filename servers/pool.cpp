@@ -44,15 +44,20 @@ struct AnswerRequest {
   }
 };
 
+sys::Fd open_epoll() {
+  sys::Fd epoll(::epoll_create1(EPOLL_CLOEXEC));
+  if (!epoll) throw std::system_error(errno, std::generic_category(), "epoll_create1");
+  return epoll;
+}
+
 template <Protocol P>
 class PoolLoop {
  public:
   PoolLoop(const ServeContext& context, P& protocol, std::size_t workers)
       : context_(context),
         protocol_(protocol),
-        epoll_(::epoll_create1(EPOLL_CLOEXEC)),
+        epoll_(open_epoll()),
         pool_(workers, AnswerRequest<P>{&protocol}) {
-    if (!epoll_) throw std::system_error(errno, std::generic_category(), "epoll_create1");
     watch(context_.listener(), EPOLLIN | EPOLLET);
     watch(context_.stop_fd(), EPOLLIN);
     watch(pool_.wake_fd(), EPOLLIN);
