@@ -24,9 +24,10 @@
 namespace ipcbench {
 
 // One thread (the owner) submits tasks and takes them back; each worker runs work(task).
-// Queues are per worker and single-producer single-consumer both ways, so a queue slot is
-// handed over with one release store and nothing is ever retried or recycled; the owner
-// picks the worker with the fewest tasks outstanding, which it counts itself. An idle worker
+// Queues are per worker and single-producer single-consumer both ways, so a task is handed
+// over with one release store, no CAS loop (an MPMC queue's pop reads a node's payload
+// before its CAS, a race TSan reports once nodes are reused); the owner picks the worker
+// with the fewest tasks outstanding, which it counts itself. An idle worker
 // sleeps on its semaphore, released once per task. A finished task wakes the owner through
 // wake_fd(), written only when no wake-up is already pending.
 template <class Task, class Work>
