@@ -4,10 +4,12 @@
 #include <tuple>
 
 #include "servers/epoll.hpp"
+#include "servers/pool.hpp"
 #include "servers/reactors.hpp"
+#include "servers/threads.hpp"
 
 namespace ipcbench {
 
-using AllArchitectures = std::tuple<EpollServer, ReactorsServer>;
+using AllArchitectures = std::tuple<EpollServer, ReactorsServer, ThreadsServer, PoolServer>;
 
 }  // namespace ipcbench
