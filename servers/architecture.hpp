@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <concepts>
+#include <functional>
 #include <cstdint>
 #include <string_view>
 #include <vector>
@@ -28,7 +29,8 @@ struct ServerCounters {
   std::atomic<std::uint64_t> closed{0};
   std::atomic<std::uint64_t> refused{0};  // malformed requests, each answered and its connection closed
   void on_accept() noexcept { accepted.fetch_add(1, std::memory_order_relaxed); }
-  void on_close() noexcept { closed.fetch_add(1, std::memory_order_relaxed); }
+  // Release: whoever reads `closed` (acquire) also sees the descriptor and thread gone.
+  void on_close() noexcept { closed.fetch_add(1, std::memory_order_release); }
   void on_refuse() noexcept { refused.fetch_add(1, std::memory_order_relaxed); }
 };
 
@@ -36,12 +38,26 @@ struct ServerCounters {
 // multiplexes, partial reads and writes resumed, many requests per connection, a client
 // that vanishes (EOF, ECONNRESET, EPIPE) closes only its connection, and once stop_fd() is
 // readable: stop accepting, answer what was already read, write it (within kStopGrace),
-// close every connection and return.
+// close every connection and return. Once its threads, loops and descriptors exist, and
+// before it first waits, it calls ready(): clients are let in from then on, and the server's
+// idle sample (memory, threads, descriptors) is taken then, so that none of the
+// architecture's own set-up is counted as the cost of a connection.
 class ServeContext {
  public:
   ServeContext(int listener, const sys::SocketAddress& address, int stop_fd, const ServerSettings& settings,
-               ServerCounters& counters) noexcept
-      : listener_(listener), address_(address), stop_fd_(stop_fd), settings_(settings), counters_(counters) {}
+               ServerCounters& counters, std::function<void()> on_ready) noexcept
+      : listener_(listener),
+        address_(address),
+        stop_fd_(stop_fd),
+        settings_(settings),
+        counters_(counters),
+        on_ready_(std::move(on_ready)) {}
+
+  // Idempotent; an architecture with several loops calls it once all of them are set up.
+  void ready() const {
+    if (!announced_.exchange(true)) on_ready_();
+  }
+  [[nodiscard]] bool announced() const noexcept { return announced_.load(); }
 
   // Listening and non-blocking, with SO_REUSEPORT, owned by the server process.
   [[nodiscard]] int listener() const noexcept { return listener_; }
@@ -60,6 +76,8 @@ class ServeContext {
   int stop_fd_;
   const ServerSettings& settings_;
   ServerCounters& counters_;
+  std::function<void()> on_ready_;
+  mutable std::atomic<bool> announced_{false};
 };
 
 // A listening socket as every server process opens it.

@@ -7,7 +7,9 @@ namespace ipcbench {
 
 template <Protocol P>
 void EpollServer::serve(const ServeContext& context, P& protocol) {
-  EpollLoop<P>(context, context.listener(), protocol).run();
+  EpollLoop<P> loop(context, context.listener(), protocol);
+  context.ready();
+  loop.run();
 }
 
 template void EpollServer::serve(const ServeContext&, EchoProtocol&);

@@ -228,7 +228,9 @@ template <Protocol P>
 void PoolServer::serve(const ServeContext& context, P& protocol) {
   const ServerSettings& settings = context.settings();
   const std::size_t workers = settings.workers != 0 ? settings.workers : std::max<std::size_t>(1, settings.cpus.size());
-  PoolLoop<P>(context, protocol, workers).run();
+  PoolLoop<P> loop(context, protocol, workers);
+  context.ready();
+  loop.run();
 }
 
 template void PoolServer::serve(const ServeContext&, EchoProtocol&);

@@ -1,7 +1,12 @@
 // The `reactors` server: the kernel spreads connections over one listener per loop; each loop pins to its CPU.
 #include "servers/reactors.hpp"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <exception>
+#include <latch>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -21,11 +26,29 @@ void ReactorsServer::serve(const ServeContext& context, P& protocol) {
   for (std::size_t i = 1; i < loops; ++i) own_listeners.push_back(context.open_listener());
 
   std::vector<std::exception_ptr> errors(loops);
+  std::latch built(static_cast<std::ptrdiff_t>(loops));
   const auto loop = [&](std::size_t i) {
+    std::optional<EpollLoop<P>> epoll;
     try {
       if (!cpus.empty()) sys::pin_current_thread(cpus[i]);
-      const int listener = i == 0 ? context.listener() : own_listeners[i - 1].get();
-      EpollLoop<P>(context, listener, protocol).run();
+      epoll.emplace(context, i == 0 ? context.listener() : own_listeners[i - 1].get(), protocol);
+    } catch (...) {
+      errors[i] = std::current_exception();
+    }
+    built.count_down();
+    if (i == 0) {
+      built.wait();
+      // A loop that could not be built stops the others: the server is not what was asked for.
+      if (std::any_of(errors.begin(), errors.end(), [](const auto& e) { return e != nullptr; })) {
+        const std::uint64_t one = 1;
+        [[maybe_unused]] const ssize_t n = ::write(context.stop_fd(), &one, sizeof one);
+        return;
+      }
+      context.ready();
+    }
+    if (!epoll) return;
+    try {
+      epoll->run();
     } catch (...) {
       errors[i] = std::current_exception();
     }

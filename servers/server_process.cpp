@@ -53,18 +53,20 @@ void request_stop(int stop_fd) noexcept {
   [[maybe_unused]] const ssize_t n = ::write(stop_fd, &one, sizeof one);
 }
 
+// The counters first: a connection counted closed has closed its descriptor and ended its
+// thread by then, so the usage read after cannot still show them.
 ServerSample take_sample(const ServerCounters& counters) {
-  const sys::ProcessUsage usage = sys::process_usage();
   ServerSample s;
+  s.accepted = counters.accepted.load(std::memory_order_acquire);
+  s.closed = counters.closed.load(std::memory_order_acquire);
+  s.refused = counters.refused.load(std::memory_order_acquire);
+  const sys::ProcessUsage usage = sys::process_usage();
   s.cpu_ns = usage.cpu_ns;
   s.voluntary_switches = usage.voluntary_switches;
   s.involuntary_switches = usage.involuntary_switches;
   s.rss_bytes = usage.rss_bytes;
   s.threads = usage.threads;
   s.open_fds = usage.open_fds;
-  s.accepted = counters.accepted.load(std::memory_order_relaxed);
-  s.closed = counters.closed.load(std::memory_order_relaxed);
-  s.refused = counters.refused.load(std::memory_order_relaxed);
   return s;
 }
 
@@ -113,7 +115,8 @@ int host_server(const ArchitectureEntry& architecture, const ServerSettings& set
   if (!stop) throw std::system_error(errno, std::generic_category(), "eventfd");
   ServerCounters counters;
   const auto store = std::make_unique<KvStore>();
-  const ServeContext context(listener.get(), address, stop.get(), settings, counters);
+  const ServeContext context(listener.get(), address, stop.get(), settings, counters,
+                            [&on_listening, &address] { on_listening(address); });
 
   std::optional<StatsThread> stats;
   if (control >= 0) {
@@ -125,8 +128,9 @@ int host_server(const ArchitectureEntry& architecture, const ServerSettings& set
     ::sigaction(SIGINT, &action, nullptr);
     ::sigaction(SIGTERM, &action, nullptr);
   }
-  on_listening(address);
   architecture.serve(context, *store);
+  if (!context.announced())
+    throw std::logic_error(fmt::format("the {} server returned without calling ready()", architecture.name));
   return 0;
 }
 

@@ -94,6 +94,7 @@ void ThreadsServer::serve(const ServeContext& context, P& protocol) {
   ServerCounters& counters = context.counters();
   ConnectionThreads threads(counters);
   bool backing_off = false;
+  context.ready();
   while (!threads.error()) {
     pollfd fds[] = {{context.stop_fd(), POLLIN, 0}, {threads.wake_fd(), POLLIN, 0},
                     {backing_off ? -1 : context.listener(), POLLIN, 0}};
