@@ -4,10 +4,12 @@
 #include <tuple>
 
 #include "servers/epoll.hpp"
+#include "servers/io_uring.hpp"
+#include "servers/libevent.hpp"
 #include "servers/reactors.hpp"
 
 namespace ipcbench {
 
-using AllArchitectures = std::tuple<EpollServer, ReactorsServer>;
+using AllArchitectures = std::tuple<EpollServer, ReactorsServer, IoUringServer, LibeventServer>;
 
 }  // namespace ipcbench
