@@ -50,7 +50,11 @@ class LibeventLoop;
 template <Protocol P>
 struct LibeventConnection {
   LibeventLoop<P>& loop;
-  BuffereventPtr bev;  // owns the socket (BEV_OPT_CLOSE_ON_FREE)
+  // Not BEV_OPT_CLOSE_ON_FREE: freed inside its own callback, a bufferevent closes its socket
+  // only later in the loop, after the connection was counted closed. The bufferevent goes
+  // first (leaving epoll at once), then the socket.
+  sys::Fd socket;
+  BuffereventPtr bev;
   std::size_t index;   // in the loop's table
   RequestBuffers buffers;
   bool draining = false;  // reads nothing more; freed once its output is written
@@ -156,13 +160,13 @@ class LibeventLoop {
     context_.counters().on_accept();
     const int one = 1;
     ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    BuffereventPtr bev(bufferevent_socket_new(base_.get(), fd.get(), BEV_OPT_CLOSE_ON_FREE));
+    BuffereventPtr bev(bufferevent_socket_new(base_.get(), fd.get(), 0));
     if (!bev) {
       context_.counters().on_close();
       return;
     }
-    static_cast<void>(fd.release());
-    connections_.push_back(std::make_unique<Connection>(Connection{*this, std::move(bev), connections_.size(), {}}));
+    connections_.push_back(
+        std::make_unique<Connection>(Connection{*this, std::move(fd), std::move(bev), connections_.size(), {}}));
     Connection& c = *connections_.back();
     bufferevent_setcb(c.bev.get(), &on_read, nullptr, &on_event, &c);
     if (bufferevent_enable(c.bev.get(), EV_READ) != 0) close(c);
@@ -228,8 +232,8 @@ class LibeventLoop {
     }
   }
 
-  // Frees the connection (its bufferevent, its socket); libevent defers the free while one
-  // of its callbacks is running.
+  // Frees the connection: its bufferevent (libevent defers the memory while one of its
+  // callbacks runs), then its socket.
   void close(Connection& c) {
     const std::size_t i = c.index;
     std::swap(connections_[i], connections_.back());
