@@ -54,17 +54,19 @@ void request_stop(int stop_fd) noexcept {
 }
 
 ServerSample take_sample(const ServerCounters& counters) {
-  const sys::ProcessUsage usage = sys::process_usage();
+  // The counters before the descriptors: a connection counted closed has already closed its
+  // socket, so open_fds never shows one that `closed` says is gone.
   ServerSample s;
+  s.accepted = counters.accepted.load(std::memory_order_relaxed);
+  s.closed = counters.closed.load(std::memory_order_relaxed);
+  s.refused = counters.refused.load(std::memory_order_relaxed);
+  const sys::ProcessUsage usage = sys::process_usage();
   s.cpu_ns = usage.cpu_ns;
   s.voluntary_switches = usage.voluntary_switches;
   s.involuntary_switches = usage.involuntary_switches;
   s.rss_bytes = usage.rss_bytes;
   s.threads = usage.threads;
   s.open_fds = usage.open_fds;
-  s.accepted = counters.accepted.load(std::memory_order_relaxed);
-  s.closed = counters.closed.load(std::memory_order_relaxed);
-  s.refused = counters.refused.load(std::memory_order_relaxed);
   return s;
 }
 
