@@ -4,12 +4,14 @@
 #include <tuple>
 
 #include "servers/epoll.hpp"
+#include "servers/io_uring.hpp"
+#include "servers/libevent.hpp"
 #include "servers/pool.hpp"
 #include "servers/reactors.hpp"
 #include "servers/threads.hpp"
 
 namespace ipcbench {
 
-using AllArchitectures = std::tuple<EpollServer, ReactorsServer, ThreadsServer, PoolServer>;
+using AllArchitectures = std::tuple<EpollServer, ReactorsServer, PoolServer, ThreadsServer, IoUringServer, LibeventServer>;
 
 }  // namespace ipcbench
