@@ -265,6 +265,19 @@ class Generator {
 
   void compose(std::size_t c) {
     Client& client = clients_[c];
+    if (plan_.workload != Workload::kv && plan_.frame == EchoFrame::sockperf) {
+      // sockperf's header, big-endian: sequence, flags (client | pong request), message length.
+      const std::uint64_t sequence = __builtin_bswap64(client.sequence);
+      const std::uint16_t flags = __builtin_bswap16(kSockperfClientPongRequest);
+      const std::uint32_t length = __builtin_bswap32(static_cast<std::uint32_t>(plan_.payload_bytes));
+      std::memcpy(client.head.data(), &sequence, 8);
+      std::memcpy(client.head.data() + 8, &flags, 2);
+      std::memcpy(client.head.data() + 10, &length, 4);
+      client.head_bytes = kSockperfHeaderBytes;
+      client.body_bytes = plan_.payload_bytes - kSockperfHeaderBytes;
+      client.reply_bytes = plan_.payload_bytes;
+      return;
+    }
     if (plan_.workload != Workload::kv) {
       const std::uint64_t index = c;
       std::memcpy(client.head.data(), &client.sequence, 8);
@@ -390,6 +403,15 @@ class Generator {
 
   bool check_echo(std::size_t c) {
     Client& client = clients_[c];
+    if (plan_.frame == EchoFrame::sockperf) {
+      // sockperf's server rewrites the flags of its reply; the sequence is what must match.
+      std::uint64_t sequence;
+      std::memcpy(&sequence, client.reply_head.data(), 8);
+      sequence = __builtin_bswap64(sequence);
+      if (sequence == client.sequence) return true;
+      fail(c, LoadError::protocol, fmt::format("sockperf reply carries request {}, expected {}", sequence, client.sequence));
+      return false;
+    }
     std::uint64_t sequence, index;
     std::memcpy(&sequence, client.reply_head.data(), 8);
     std::memcpy(&index, client.reply_head.data() + 8, 8);

@@ -13,6 +13,13 @@
 
 namespace ipcbench {
 
+// How an echo request starts: ipcbench's own header (the request's sequence number and the
+// connection's index, little-endian), or sockperf's (sequence, flags, length, big-endian), so
+// that sockperf's server is a valid target; its server answers only messages it can parse.
+enum class EchoFrame : std::uint8_t { ipcbench, sockperf };
+inline constexpr std::size_t kSockperfHeaderBytes = 14;
+inline constexpr std::uint16_t kSockperfClientPongRequest = 0x3;
+
 struct GeneratorPlan {
   sys::SocketAddress target;
   Workload workload = Workload::echo;
@@ -24,10 +31,11 @@ struct GeneratorPlan {
   std::chrono::milliseconds timeout{2000};  // for a connect, and for a reply
   std::uint64_t kv_keys = 10000;
   double kv_get_ratio = 0.9;
+  EchoFrame frame = EchoFrame::ipcbench;
 };
 
-// Echo and churn requests start with these: the request's sequence number and the
-// connection's index, both returned by an echo server, both checked.
+// Echo and churn requests start with these (EchoFrame::ipcbench): the request's sequence
+// number and the connection's index, both returned by an echo server, both checked.
 inline constexpr std::size_t kEchoHeaderBytes = 16;
 
 enum class LoadError : std::uint8_t { connect, read, write, timeout, protocol, reset };

@@ -193,7 +193,7 @@ RepResult run_load_repetition(const CellSpec& cell, const LoadSettings& settings
     sys::FdPair phases = sys::make_socketpair(SOCK_STREAM);
     const GeneratorPlan plan{target,          workload,          cell.payload_bytes, cell.connections,
                              cell.offered_rps.value_or(0), settings.warmup, settings.duration, settings.timeout,
-                             settings.kv_keys, settings.kv_get_ratio};
+                             settings.kv_keys, settings.kv_get_ratio, settings.frame};
     sys::Child generator = sys::Child::fork([&] {
       phases.first.reset();
       sys::name_current_thread("ipcb-generator");

@@ -9,6 +9,7 @@
 #include "harness/results.hpp"
 #include "harness/settings.hpp"
 #include "harness/sys/socket_address.hpp"
+#include "load/generator.hpp"
 #include "servers/workload.hpp"
 
 namespace ipcbench {
@@ -30,6 +31,7 @@ struct LoadSettings {
   unsigned workers = 0;
   std::uint64_t kv_keys = 10000;
   double kv_get_ratio = 0.9;
+  EchoFrame frame = EchoFrame::ipcbench;
   std::vector<SloBound> slo;
 };
 

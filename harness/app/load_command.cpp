@@ -120,6 +120,7 @@ void add_load_options(CLI::App& cmd, LoadOptions& o) {
   cmd.add_option("--timeout", o.timeout, "a connect or a reply that takes longer is an error (default 2s)");
   cmd.add_option("--kv-keys", o.kv_keys, "kv: keys the requests choose from (default 10000)");
   cmd.add_option("--kv-get-ratio", o.kv_get_ratio, "kv: the share of GETs, the rest SETs (default 0.9)");
+  cmd.add_option("--frame", o.frame, "with --connect and echo: ipcbench (default) or sockperf, whose server answers only its own header");
   cmd.add_option("--csv", o.csv, "write every repetition and aggregate as CSV (docs/csv-schema.md)");
   cmd.add_option("--json", o.json, "write the same content as JSON");
   cmd.add_option("--table", o.table, "load (default) or none");
@@ -149,11 +150,19 @@ int run_load(const LoadOptions& o) {
     if (!w) throw UsageError(fmt::format("unknown workload '{}' (valid: echo, kv, churn)", name));
     workloads.push_back(*w);
   }
+  if (o.frame == "sockperf") {
+    if (!o.connect) throw UsageError("--frame sockperf is for a sockperf server: it needs --connect");
+    if (std::any_of(workloads.begin(), workloads.end(), [](Workload w) { return w != Workload::echo; }))
+      throw UsageError("--frame sockperf frames echo requests only: use -w echo");
+    settings.frame = EchoFrame::sockperf;
+  } else if (o.frame != "ipcbench") {
+    throw UsageError(fmt::format("--frame '{}': expected ipcbench or sockperf", o.frame));
+  }
   std::vector<std::size_t> sizes;
   for (const std::string& text : split_list(o.sizes, "--sizes")) sizes.push_back(parse_size(text));
   for (Workload w : workloads)
     for (std::size_t size : sizes) {
-      if (w != Workload::kv && size < kEchoHeaderBytes)
+      if (w != Workload::kv && size < (settings.frame == EchoFrame::sockperf ? kSockperfHeaderBytes : kEchoHeaderBytes))
         throw UsageError(fmt::format("size {} is too small for {}: its requests carry a 16-byte sequence and connection number",
                                      format_size(size), to_string(w)));
       if (w == Workload::kv && size > kv::kMaxValueBytes)
@@ -193,7 +202,7 @@ int run_load(const LoadOptions& o) {
   });
   std::vector<CellRecord> cells;
   std::vector<std::string> names;
-  if (settings.connect) names.push_back("external");
+  if (settings.connect) names.push_back(settings.frame == EchoFrame::sockperf ? "external-sockperf-frame" : "external");
   for (const ArchitectureEntry* a : archs) names.push_back(std::string(a->name));
   for (Workload w : workloads)
     for (std::size_t size : sizes)

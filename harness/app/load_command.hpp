@@ -25,6 +25,7 @@ struct LoadOptions {
   std::string timeout = "2s";
   std::string kv_keys = "10000";
   std::string kv_get_ratio = "0.9";
+  std::string frame = "ipcbench";
   std::string csv;
   std::string json;
   std::string table = "load";
