@@ -38,12 +38,25 @@ class UsageError(Exception):
 class Dataset:
     label: str
     result: object  # ipcbench_csv.ResultFile
+    wanted: object = None  # the cells a script plots (a predicate on Cell); None: all
+
+    def cells(self):
+        return [c for c in self.result.cells() if self.wanted is None or self.wanted(c)]
 
     def ok_cells(self):
-        return [c for c in self.result.cells() if self.result.is_ok(c)]
+        return [c for c in self.cells() if self.result.is_ok(c)]
 
     def left_out(self):
-        return [c for c in self.result.cells() if not self.result.is_ok(c)]
+        return [c for c in self.cells() if not self.result.is_ok(c)]
+
+
+def is_load(cell):
+    """A row of `ipcbench load` (it names a server architecture), not a ping-pong round trip."""
+    return any(name == "architecture" for name, _ in cell.extra)
+
+
+def is_ping_pong(cell):
+    return not is_load(cell)
 
 
 @dataclass
@@ -99,7 +112,9 @@ def parse_formats(text):
 
 def make_plots(paths, outdir, formats=FORMATS, labels=None):
     """Loads the CSV files, writes every figure that applies, and says what it drew."""
-    datasets = load_datasets(paths, labels)
+    datasets = load_datasets(paths, labels, is_ping_pong)
+    if not any(d.cells() for d in datasets):
+        raise UsageError("nothing to plot: no ping-pong rows (load rows are for scripts/plot_load.py)")
     if not any(d.ok_cells() for d in datasets):
         raise UsageError("nothing to plot: every cell failed or was skipped")
     outdir = Path(outdir)
@@ -120,14 +135,14 @@ def make_plots(paths, outdir, formats=FORMATS, labels=None):
     return PlotReport(plots=plots, left_out=sum(len(d.left_out()) for d in datasets))
 
 
-def load_datasets(paths, labels):
+def load_datasets(paths, labels, wanted=None):
     if labels and len(labels) != len(paths):
         raise UsageError(f"{len(labels)} --label values for {len(paths)} files")
     results = load_files(paths)
     names = labels or [r.stem for r in results]
     # Two files with the same stem (a/run.csv, b/run.csv) still need two legend entries.
     unique = [n if names.count(n) == 1 else f"{n}#{i + 1}" for i, n in enumerate(names)]
-    return [Dataset(label, result) for label, result in zip(unique, results)]
+    return [Dataset(label, result, wanted) for label, result in zip(unique, results)]
 
 
 def payload_sizes(datasets):
