@@ -81,7 +81,8 @@ struct MetricInfo {
   std::string_view meaning;
 };
 
-// Every metric of an aggregate row is the median of the successful repetitions' values.
+// Every metric of an aggregate row is the median of the successful repetitions' values, but
+// a flag's, which is their minimum (all of them).
 inline constexpr std::array kMetrics{
     MetricInfo{Metric::round_trips, "round_trips", "count", true, false, "round trips in the throughput pass"},
     MetricInfo{Metric::elapsed_ns, "elapsed_ns", "ns", true, false, "wall time of the throughput pass"},
@@ -163,11 +164,13 @@ inline constexpr std::array kMetrics{
     MetricInfo{Metric::rss_active_per_conn_bytes, "rss_active_per_conn_bytes", "bytes", false, false,
                "load: (resident memory at the end of the window - before any connection) / connections"},
     MetricInfo{Metric::kernel_tcp_mem_per_conn_bytes, "kernel_tcp_mem_per_conn_bytes", "bytes", false, false,
-               "load: growth of the kernel's TCP buffer memory (/proc/net/sockstat, machine-wide, both ends) / connections"},
+               "load: growth of the kernel's TCP buffer memory from before any connection to the end of the window "
+               "(/proc/net/sockstat: machine-wide, both ends of every connection, queued data included) / connections"},
     MetricInfo{Metric::cpu_generator_ns_per_req, "cpu_generator_ns_per_req", "ns", false, false,
                "load: the generator thread's CPU in the window, per reply"},
     MetricInfo{Metric::slo_met, "slo_met", "flag", true, false,
-               "load with --slo: 1 when every bound held, no request failed and achieved_rps reached 97% of offered"},
+               "load: 1 when every --slo bound held, no request failed and achieved_rps reached 97% of offered; "
+               "an aggregate row's is 1 only if every repetition's was"},
 };
 
 inline constexpr std::size_t kMetricCount = kMetrics.size();

@@ -112,7 +112,9 @@ CellAggregate aggregate(const std::vector<RepResult>& repetitions) {
     for (const RepResult* r : ok)
       if (r->metrics.known(info.metric)) values.push_back(r->metrics[info.metric]);
     if (values.empty()) continue;
-    m.metrics.set(info.metric, median(values));
+    // A flag (slo_met) holds for the cell only if it held in every repetition: the median of
+    // 1 and 0 would say a cell met its bound half the time it did not.
+    m.metrics.set(info.metric, info.unit == "flag" ? *std::min_element(values.begin(), values.end()) : median(values));
     if (!info.spread) continue;
     Spread& s = a.spreads[static_cast<std::size_t>(info.metric)];
     s = spread(values);

@@ -208,7 +208,6 @@ RepResult run_load_repetition(const CellSpec& cell, const LoadSettings& settings
     const auto slack = milliseconds(2000);
     watch.expect(GeneratorPhase::connected, settings.timeout * 4 + slack, "while connecting");
     const ServerSample idle = server ? server->sample() : ServerSample{};
-    const std::optional<double> kernel_idle = kernel_tcp_memory_bytes();
     const char go = static_cast<char>(GeneratorPhase::go);
     if (::write(phases.first.get(), &go, 1) != 1) throw Failed("the generator went away before the run");
     watch.expect(GeneratorPhase::measuring, std::chrono::duration_cast<milliseconds>(settings.warmup) + slack, "during the warm-up");
@@ -216,6 +215,8 @@ RepResult run_load_repetition(const CellSpec& cell, const LoadSettings& settings
     watch.expect(GeneratorPhase::measured, std::chrono::duration_cast<milliseconds>(settings.duration) + slack,
                  "during the measured window");
     const ServerSample end = server ? server->sample() : ServerSample{};
+    // Idle sockets hold no buffer pages; what the kernel keeps for a connection shows under load.
+    const std::optional<double> kernel_active = kernel_tcp_memory_bytes();
 
     const auto drain_deadline = std::chrono::steady_clock::now() + settings.timeout + slack;
     while (!generator.try_reap() && std::chrono::steady_clock::now() < drain_deadline) {
@@ -233,8 +234,8 @@ RepResult run_load_repetition(const CellSpec& cell, const LoadSettings& settings
 
     record_report(result.metrics, *report);
     if (server) record_server(result.metrics, cell, base, idle, start, end, report->completed_in_window);
-    if (kernel_base && kernel_idle && cell.workload != to_string(Workload::churn))
-      result.metrics.set(Metric::kernel_tcp_mem_per_conn_bytes, (*kernel_idle - *kernel_base) / static_cast<double>(cell.connections));
+    if (kernel_base && kernel_active && cell.workload != to_string(Workload::churn))
+      result.metrics.set(Metric::kernel_tcp_mem_per_conn_bytes, (*kernel_active - *kernel_base) / static_cast<double>(cell.connections));
     if (!settings.slo.empty()) result.metrics.set(Metric::slo_met, meets_slo(cell, result.metrics, settings.slo) ? 1 : 0);
     result.client_cpu = report->cpu;
     result.server_cpu = settings.server_cpus.empty() ? -1 : settings.server_cpus.front();

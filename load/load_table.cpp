@@ -76,6 +76,42 @@ void LoadTableReporter::on_cell_done(const CellRecord& cell) {
   std::fflush(out_);
 }
 
+// Memory per connection as the slope of the server's resident memory over connection counts:
+// what one more connection costs, without the fixed cost (arenas, a first thread's stack)
+// that dividing one cell's growth by its connections spreads over them.
+void LoadTableReporter::print_memory_slopes(std::span<const CellRecord> cells) {
+  using Key = std::tuple<std::string, std::string, std::size_t>;
+  struct Growth {
+    double idle = 0, active = 0;  // bytes above the server's before-any-connection sample
+  };
+  std::map<Key, std::map<std::size_t, Growth>> growth;
+  std::vector<Key> order;
+  for (const CellRecord& c : cells) {
+    const Metrics& m = c.aggregate.median.metrics;
+    if (c.aggregate.status != Status::ok || !m.known(Metric::rss_idle_per_conn_bytes)) continue;
+    const Key key{c.spec.architecture, c.spec.workload, c.spec.payload_bytes};
+    if (!growth.contains(key)) order.push_back(key);
+    const double n = static_cast<double>(c.spec.connections);
+    Growth& g = growth[key][c.spec.connections];
+    g.idle = m[Metric::rss_idle_per_conn_bytes] * n;
+    g.active = std::max(g.active, m.or_zero(Metric::rss_active_per_conn_bytes) * n);  // the busiest cell's
+  }
+  bool header = false;
+  for (const Key& key : order) {
+    const auto& by_count = growth[key];
+    if (by_count.size() < 2) continue;
+    const auto& [low_n, low] = *by_count.begin();
+    const auto& [high_n, high] = *by_count.rbegin();
+    const double span = static_cast<double>(high_n - low_n);
+    if (!header) fmt::print(out_, "\nServer memory per connection, the slope between the fewest and the most connections:\n");
+    header = true;
+    fmt::print(out_, "  {:<9} {:<5} {:>6} B {:>6}..{:<6} conns: idle {:>9}, busiest {:>9}\n", std::get<0>(key), std::get<1>(key),
+               std::get<2>(key), count_text(low_n), count_text(high_n),
+               format_size(static_cast<std::size_t>(std::max(0.0, (high.idle - low.idle) / span))),
+               format_size(static_cast<std::size_t>(std::max(0.0, (high.active - low.active) / span))));
+  }
+}
+
 void LoadTableReporter::on_finish(std::span<const CellRecord> cells) {
   // Capacity: the highest offered rate that met the SLO, per architecture, workload, size
   // and connection count. The closed loop (max) is capacity without a bound: shown beside.
@@ -99,6 +135,7 @@ void LoadTableReporter::on_finish(std::span<const CellRecord> cells) {
                std::get<2>(key), count_text(std::get<3>(key)), best > 0 ? format_rate(best) : "none",
                closed > 0 ? format_rate(closed) : "-");
   }
+  print_memory_slopes(cells);
   for (std::size_t i = 0; i < notes_.size(); ++i) fmt::print(out_, "[{}] {}\n", i + 1, notes_[i]);
   std::fflush(out_);
 }

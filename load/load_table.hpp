@@ -16,6 +16,8 @@ class LoadTableReporter final : public Reporter {
   void on_finish(std::span<const CellRecord> cells) override;
 
  private:
+  void print_memory_slopes(std::span<const CellRecord> cells);
+
   std::FILE* out_;
   std::string slo_label_;  // "p99 < 1 ms"
   std::vector<std::string> notes_;

@@ -20,31 +20,37 @@ namespace ipcbench {
 struct EpollConnection {
   sys::Fd fd;
   RequestBuffers buffers;
+  // Input may be waiting: set by an EPOLLIN edge, cleared once a read finds the socket empty.
+  // Kept across events because a read stopped by backpressure leaves input behind it, and
+  // no new edge will come for that.
+  bool readable = false;
+  bool hung_up = false;  // EPOLLRDHUP: the EOF behind the last bytes raises no edge of its own
 };
 
 // Reads what the kernel holds, answers it and writes what the socket takes, until the read
 // or the write would block; false when the connection is finished (peer gone, error,
 // refused request written). `reading` is false while the server stops: answered requests
-// are written, nothing new is read. Edge-triggered readiness promises a new edge only once
-// the socket was read to EAGAIN (a short read is not enough: measured, the next request then
-// raised no event), so every read goes on until EAGAIN. Shared by every readiness-driven
-// architecture.
+// are written, nothing new is read. A read shorter than the space offered emptied the
+// socket, and the next bytes to arrive raise a new edge, so it ends the reading without a
+// second recv to see EAGAIN. Nothing is read (and no buffer allocated) for a connection
+// whose events have only said it is writable.
 template <Protocol P>
-bool pump_connection(int fd, RequestBuffers& buffers, P& protocol, ServerCounters& counters, bool reading = true) {
+bool pump_connection(EpollConnection& c, P& protocol, ServerCounters& counters, bool reading = true) {
+  RequestBuffers& buffers = c.buffers;
+  const int fd = c.fd.get();
   for (;;) {
     bool peer_done = false;
-    bool read_more = false;
-    const std::span<std::byte> space = reading ? buffers.read_space() : std::span<std::byte>{};
+    const std::span<std::byte> space = reading && c.readable ? buffers.read_space() : std::span<std::byte>{};
     if (!space.empty()) {
       const ssize_t n = ::recv(fd, space.data(), space.size(), 0);
       if (n > 0) {
         buffers.received(static_cast<std::size_t>(n));
-        read_more = true;
+        c.readable = c.hung_up || static_cast<std::size_t>(n) == space.size();
       } else if (n == 0) {
         peer_done = true;
-      } else if (errno == EINTR) {
-        read_more = true;
-      } else if (errno != EAGAIN) {
+      } else if (errno == EAGAIN) {
+        c.readable = false;
+      } else if (errno != EINTR) {
         return false;
       }
       const bool was_closing = buffers.closing();
@@ -61,9 +67,7 @@ bool pump_connection(int fd, RequestBuffers& buffers, P& protocol, ServerCounter
       }
     }
     if (peer_done || buffers.closing() || !reading) return false;
-    // Reading stopped for backpressure and the output has drained: read again.
-    if (space.empty() && !buffers.read_space().empty()) continue;
-    if (!read_more) return true;
+    if (!c.readable || buffers.read_space().empty()) return true;
   }
 }
 
@@ -102,7 +106,10 @@ class EpollLoop {
             finish_all();
           }
         } else if (EpollConnection* c = connection(fd)) {
-          if (!pump_connection(fd, c->buffers, protocol_, context_.counters(), !stopping)) close(fd);
+          const std::uint32_t got = events[i].events;
+          if (got & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) c->readable = true;
+          if (got & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) c->hung_up = true;
+          if (!pump_connection(*c, protocol_, context_.counters(), !stopping)) close(fd);
         }
       }
     }
@@ -123,7 +130,7 @@ class EpollLoop {
     for (sys::Fd fd = accept_connection(listener_); fd; fd = accept_connection(listener_)) {
       const int raw = fd.get();
       if (static_cast<std::size_t>(raw) >= table_.size()) table_.resize(static_cast<std::size_t>(raw) + 1);
-      table_[static_cast<std::size_t>(raw)] = std::make_unique<EpollConnection>(EpollConnection{std::move(fd), {}});
+      table_[static_cast<std::size_t>(raw)] = std::make_unique<EpollConnection>(EpollConnection{std::move(fd), {}, false, false});
       ++open_;
       context_.counters().on_accept();
       // Edge-triggered on both directions from the start: one registration, no re-arming.
@@ -134,7 +141,7 @@ class EpollLoop {
   // Stop: write what was answered, read nothing more; connections with nothing to write close now.
   void finish_all() {
     for (std::size_t fd = 0; fd < table_.size(); ++fd)
-      if (table_[fd] && !pump_connection(static_cast<int>(fd), table_[fd]->buffers, protocol_, context_.counters(), false))
+      if (table_[fd] && !pump_connection(*table_[fd], protocol_, context_.counters(), false))
         close(static_cast<int>(fd));
   }
 
