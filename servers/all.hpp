@@ -3,11 +3,12 @@
 
 #include <tuple>
 
+#include "servers/coro.hpp"
 #include "servers/epoll.hpp"
 #include "servers/reactors.hpp"
 
 namespace ipcbench {
 
-using AllArchitectures = std::tuple<EpollServer, ReactorsServer>;
+using AllArchitectures = std::tuple<EpollServer, ReactorsServer, CoroServer>;
 
 }  // namespace ipcbench

@@ -12,6 +12,9 @@
 
 #include "harness/sys/io.hpp"
 #include "harness/sys/socket.hpp"
+#include "servers/coro.hpp"
+#include "servers/kv_store.hpp"
+#include "servers/request_buffers.hpp"
 #include "servers/kv_wire.hpp"
 #include "servers/registry.hpp"
 #include "servers/server_process.hpp"
@@ -231,6 +234,20 @@ TEST_P(ArchitectureTest, StopsGracefullyWithConnectionsOpen) {
     } while (n > 0);
     EXPECT_TRUE(n == 0 || errno == ECONNRESET);
   }
+}
+
+// What an idle `coro` connection costs beyond its socket: its frame, which holds its
+// RequestBuffers (docs/servers.md quotes these numbers).
+TEST(CoroServer, ConnectionFrameHoldsItsBuffers) {
+  EchoProtocol echo;
+  KvStore store;
+  KvProtocol kv(store);
+  const std::size_t echo_bytes = CoroServer::connection_frame_bytes(echo);
+  const std::size_t kv_bytes = CoroServer::connection_frame_bytes(kv);
+  RecordProperty("echo_frame_bytes", std::to_string(echo_bytes));
+  RecordProperty("kv_frame_bytes", std::to_string(kv_bytes));
+  EXPECT_GT(echo_bytes, sizeof(RequestBuffers));
+  EXPECT_GT(kv_bytes, sizeof(RequestBuffers));
 }
 
 std::vector<const ArchitectureEntry*> all_architectures() {
