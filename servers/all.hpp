@@ -3,12 +3,13 @@
 
 #include <tuple>
 
+#include "servers/asio.hpp"
 #include "servers/coro.hpp"
 #include "servers/epoll.hpp"
 #include "servers/reactors.hpp"
 
 namespace ipcbench {
 
-using AllArchitectures = std::tuple<EpollServer, ReactorsServer, CoroServer>;
+using AllArchitectures = std::tuple<EpollServer, ReactorsServer, CoroServer, AsioServer>;
 
 }  // namespace ipcbench
