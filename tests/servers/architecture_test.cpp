@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <chrono>
@@ -234,6 +235,29 @@ TEST_P(ArchitectureTest, StopsGracefullyWithConnectionsOpen) {
     } while (n > 0);
     EXPECT_TRUE(n == 0 || errno == ECONNRESET);
   }
+}
+
+// A stop asked for before serve() has even waited for it: a loop that registers the stop
+// descriptor edge-triggered must not miss that it is readable already.
+TEST_P(ArchitectureTest, StopsRightAfterStarting) {
+  ServerProcess server(*GetParam(), settings(Workload::echo), sys::SocketAddress::loopback(0), kTimeout);
+  EXPECT_EQ(server.stop(), "");
+}
+
+// A peer that sends and never reads holds replies the server cannot write: the stop gives
+// up on them after the grace and still returns.
+TEST_P(ArchitectureTest, StopsWhileAPeerNeverReads) {
+  ServerProcess server(*GetParam(), settings(Workload::echo), sys::SocketAddress::loopback(0), kTimeout);
+  sys::Fd deaf = connect_to(server);
+  sys::set_nonblocking(deaf.get());
+  // Until the socket stays full: every buffer on the way is, and the server waits to write.
+  const auto chunk = pattern(65536, 5);
+  for (pollfd room{deaf.get(), POLLOUT, 0}; ::poll(&room, 1, 200) > 0;) {
+    while (::send(deaf.get(), chunk.data(), chunk.size(), MSG_NOSIGNAL) > 0) {
+    }
+    ASSERT_EQ(errno, EAGAIN) << "the server closed a connection that only sends";
+  }
+  EXPECT_EQ(server.stop(), "");
 }
 
 // What an idle `coro` connection costs beyond its socket: its frame, which holds its
