@@ -54,17 +54,21 @@ void request_stop(int stop_fd) noexcept {
 }
 
 ServerSample take_sample(const ServerCounters& counters) {
-  const sys::ProcessUsage usage = sys::process_usage();
+  // Counters first: every architecture closes a descriptor before it counts the close, so
+  // once a sample says closed == accepted its descriptor count no longer holds those.
+  // Counted the other way round, a sample could see a descriptor still open and then the
+  // close that followed it.
   ServerSample s;
+  s.accepted = counters.accepted.load(std::memory_order_relaxed);
+  s.closed = counters.closed.load(std::memory_order_relaxed);
+  s.refused = counters.refused.load(std::memory_order_relaxed);
+  const sys::ProcessUsage usage = sys::process_usage();
   s.cpu_ns = usage.cpu_ns;
   s.voluntary_switches = usage.voluntary_switches;
   s.involuntary_switches = usage.involuntary_switches;
   s.rss_bytes = usage.rss_bytes;
   s.threads = usage.threads;
   s.open_fds = usage.open_fds;
-  s.accepted = counters.accepted.load(std::memory_order_relaxed);
-  s.closed = counters.closed.load(std::memory_order_relaxed);
-  s.refused = counters.refused.load(std::memory_order_relaxed);
   return s;
 }
 
