@@ -3,6 +3,8 @@
 
 #include <tuple>
 
+#include "servers/asio.hpp"
+#include "servers/coro.hpp"
 #include "servers/epoll.hpp"
 #include "servers/io_uring.hpp"
 #include "servers/libevent.hpp"
@@ -12,6 +14,7 @@
 
 namespace ipcbench {
 
-using AllArchitectures = std::tuple<EpollServer, ReactorsServer, PoolServer, ThreadsServer, IoUringServer, LibeventServer>;
+using AllArchitectures =
+    std::tuple<EpollServer, ReactorsServer, PoolServer, ThreadsServer, CoroServer, AsioServer, IoUringServer, LibeventServer>;
 
 }  // namespace ipcbench

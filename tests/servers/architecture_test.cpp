@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <chrono>
@@ -13,7 +14,10 @@
 
 #include "harness/sys/io.hpp"
 #include "harness/sys/socket.hpp"
+#include "servers/coro.hpp"
+#include "servers/kv_store.hpp"
 #include "servers/kv_wire.hpp"
+#include "servers/request_buffers.hpp"
 #include "servers/registry.hpp"
 #include "servers/server_process.hpp"
 #include "tests/support/leak_check.hpp"
@@ -335,6 +339,27 @@ TEST_P(ArchitectureTest, StopsWhenAClientNeverReadsItsReplies) {
     }
   }
   EXPECT_EQ(server.stop(), "");
+}
+
+// A stop asked for before serve() has even waited for it: a loop that registers the stop
+// descriptor edge-triggered must not miss that it is readable already.
+TEST_P(ArchitectureTest, StopsRightAfterStarting) {
+  ServerProcess server(*GetParam(), settings(Workload::echo), sys::SocketAddress::loopback(0), kTimeout);
+  EXPECT_EQ(server.stop(), "");
+}
+
+// What an idle `coro` connection costs beyond its socket: its frame, which holds its
+// RequestBuffers (docs/servers.md quotes these numbers).
+TEST(CoroServer, ConnectionFrameHoldsItsBuffers) {
+  EchoProtocol echo;
+  KvStore store;
+  KvProtocol kv(store);
+  const std::size_t echo_bytes = CoroServer::connection_frame_bytes(echo);
+  const std::size_t kv_bytes = CoroServer::connection_frame_bytes(kv);
+  RecordProperty("echo_frame_bytes", std::to_string(echo_bytes));
+  RecordProperty("kv_frame_bytes", std::to_string(kv_bytes));
+  EXPECT_GT(echo_bytes, sizeof(RequestBuffers));
+  EXPECT_GT(kv_bytes, sizeof(RequestBuffers));
 }
 
 std::vector<const ArchitectureEntry*> all_architectures() {
