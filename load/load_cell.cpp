@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "harness/supervisor.hpp"
 #include "harness/sys/affinity.hpp"
@@ -207,7 +208,17 @@ RepResult run_load_repetition(const CellSpec& cell, const LoadSettings& settings
 
     const auto slack = milliseconds(2000);
     watch.expect(GeneratorPhase::connected, settings.timeout * 4 + slack, "while connecting");
-    const ServerSample idle = server ? server->sample() : ServerSample{};
+    // Connected is not accepted: a server whose acceptor is slow (a thread per connection
+    // among hundreds of busy ones) still has connections in its backlog, and the run would
+    // measure the backlog. The window starts once the server holds them all (or the timeout).
+    ServerSample idle = server ? server->sample() : ServerSample{};
+    if (server && workload != Workload::churn) {
+      const auto accept_deadline = std::chrono::steady_clock::now() + settings.timeout;
+      while (idle.accepted - base.accepted < cell.connections && std::chrono::steady_clock::now() < accept_deadline) {
+        std::this_thread::sleep_for(milliseconds(5));
+        idle = server->sample();
+      }
+    }
     const char go = static_cast<char>(GeneratorPhase::go);
     if (::write(phases.first.get(), &go, 1) != 1) throw Failed("the generator went away before the run");
     watch.expect(GeneratorPhase::measuring, std::chrono::duration_cast<milliseconds>(settings.warmup) + slack, "during the warm-up");
