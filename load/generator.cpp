@@ -88,13 +88,14 @@ class Generator {
     const std::uint64_t end = measure_from + static_cast<std::uint64_t>(plan_.duration.count());
     OpenLoop loop(plan_.connections, plan_.rate_per_s, start, measure_from, end);
     loop_ = &loop;
-    const std::uint64_t cpu_before = thread_cpu_ns();
+    std::uint64_t cpu_before = thread_cpu_ns();
     bool window_announced = false;
     std::uint64_t next_scan = start + kTimeoutScanNs;
     for (std::uint64_t now = start; now < end; now = now_ns()) {
       if (!window_announced && now >= measure_from) {
         announce(GeneratorPhase::measuring);
         window_announced = true;
+        cpu_before = thread_cpu_ns();  // the window's CPU, as the server's is
       }
       loop.release_due(now, [this](std::size_t c, std::uint64_t) { return begin_request(c); });
       std::uint64_t wake = std::min({loop.next_due_ns(), end, next_scan, window_announced ? end : measure_from});
@@ -113,6 +114,10 @@ class Generator {
     const std::uint64_t drain_until = now_ns() + static_cast<std::uint64_t>(plan_.timeout.count()) * 1'000'000;
     while (outstanding() > 0 && now_ns() < drain_until) wait_and_handle(1'000'000);
     expire_timeouts(OpenLoop::kNever);
+    // The connections stay open until the supervisor has sampled the server at the window's
+    // end: closing them at once would race its sample with a thousand threads or buffers
+    // going away.
+    if (phase_fd_ >= 0) await_go();
 
     report_.corrected = loop.corrected();
     report_.uncorrected = loop.uncorrected();

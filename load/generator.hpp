@@ -60,9 +60,10 @@ struct GeneratorReport {
   bool finished = false;
 };
 
-// What the generator tells its parent on `phase_fd`, one byte each; after `connected` it
+// What the generator tells its parent on `phase_fd`, one byte each. After `connected` it
 // waits for a `go` byte, so that the parent can sample an idle server with every connection
-// open.
+// open; after `measured` and its drain it waits for another before it closes them, so that
+// the parent's sample of the window's end sees them all.
 enum class GeneratorPhase : char { connected = 'C', go = 'G', measuring = 'W', measured = 'E' };
 
 // Connects, runs the warm-up and the measured window, drains, closes. phase_fd -1: no

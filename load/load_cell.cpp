@@ -228,6 +228,7 @@ RepResult run_load_repetition(const CellSpec& cell, const LoadSettings& settings
     const ServerSample end = server ? server->sample() : ServerSample{};
     // Idle sockets hold no buffer pages; what the kernel keeps for a connection shows under load.
     const std::optional<double> kernel_active = kernel_tcp_memory_bytes();
+    if (::write(phases.first.get(), &go, 1) != 1) throw Failed("the generator went away after the window");
 
     const auto drain_deadline = std::chrono::steady_clock::now() + settings.timeout + slack;
     while (!generator.try_reap() && std::chrono::steady_clock::now() < drain_deadline) {

@@ -80,8 +80,10 @@ class OpenLoop {
       if (now < end_ns_) issue(connection, now, send);
       return;
     }
+    // After the window nothing more goes out, not even what fell due in it: those are
+    // missed, and a drain that sent them would measure a backlog no one offered then.
     const std::uint64_t due = due_ns(connection, s.next_k);
-    if (due <= now && due < end_ns_) issue(connection, due, send);
+    if (due <= now && now < end_ns_) issue(connection, due, send);
   }
 
   // The actual send time of the outstanding request (after the bytes were handed to the
