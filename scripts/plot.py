@@ -80,26 +80,35 @@ class PlotReport:
 
 def main(argv=None):
     args = parse_args(argv)
+    return plot_main(PROG, args, lambda formats: make_plots(args.files, Path(args.output), formats, args.label))
+
+
+def plot_main(prog, args, plot):
+    """The body of a plotting script's main: plot(formats) draws; errors are one line, exit 2."""
     try:
-        formats = parse_formats(args.format)
-        report = make_plots(args.files, Path(args.output), formats, args.label)
+        report = plot(parse_formats(args.format))
     except (CsvError, UsageError) as error:
-        return fail(PROG, error)
+        return fail(prog, error)
     except OSError as error:
-        return fail(PROG, f"cannot write {error.filename or args.output}: {error.strerror or error}")
+        return fail(prog, f"cannot write {error.filename or args.output}: {error.strerror or error}")
     for path in report.paths:
         print(path)
     return 0
 
 
-def parse_args(argv):
-    parser = OneLineParser(prog=PROG, description=__doc__.splitlines()[0])
+def plot_parser(prog, description):
+    """The options every plotting script takes: the files, -o, --format, --label."""
+    parser = OneLineParser(prog=prog, description=description)
     parser.add_argument("files", nargs="+", metavar="FILE.csv")
     parser.add_argument("-o", "--output", default=".", metavar="OUTDIR", help="directory (default: .)")
     parser.add_argument("--format", default=",".join(FORMATS), help="png,svg (default: both)")
     parser.add_argument("--label", action="append", default=None,
                         help="series label of each file, in order (default: the file's stem)")
-    return parser.parse_args(argv)
+    return parser
+
+
+def parse_args(argv):
+    return plot_parser(PROG, __doc__.splitlines()[0]).parse_args(argv)
 
 
 def parse_formats(text):
@@ -123,6 +132,12 @@ def make_plots(paths, outdir, formats=FORMATS, labels=None):
     figures = [draw_msgs_per_s(datasets), draw_latency_ladder(datasets)]
     if sweep_lines(datasets):
         figures.append(draw_payload_sweep(datasets))
+    return save_figures(figures, caption, outdir, formats, datasets)
+
+
+def save_figures(figures, caption, outdir, formats, datasets):
+    """Writes each (figure, info) in every format, captioned; SVGs carry no date, so the same
+    data gives the same bytes."""
     plots = {}
     for figure, info in figures:
         add_caption(figure, caption)

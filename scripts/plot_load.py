@@ -9,15 +9,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 # plot chooses matplotlib's backend and settings (byte-stable SVG) on import, so it comes first.
-from plot import (FILE_HATCHES, FILE_MARKERS, FORMATS, SWEEP_LINESTYLES, PlotInfo, PlotReport, UsageError,
-                  add_caption, caption_text, cycled, format_bytes, format_ns, format_rate, is_load,
-                  load_datasets, parse_formats, rep_range, slot)
+from plot import (FILE_HATCHES, FILE_MARKERS, FORMATS, SWEEP_LINESTYLES, PlotInfo, UsageError,
+                  caption_text, cycled, format_bytes, format_ns, format_rate, is_load, load_datasets, plot_main,
+                  plot_parser, rep_range, save_figures, slot)
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
-from ipcbench_csv import CsvError, OneLineParser, fail, run_script
+from ipcbench_csv import CsvError, run_script
 
 PROG = "plot_load.py"
 CLOSED_LOOP = 0  # the offered_rps of `--rate max`
@@ -84,25 +84,11 @@ class SeriesStyle:
 
 def main(argv=None):
     args = parse_args(argv)
-    try:
-        formats = parse_formats(args.format)
-        report = make_plots(args.files, Path(args.output), formats, args.label, args.slo_ms)
-    except (CsvError, UsageError) as error:
-        return fail(PROG, error)
-    except OSError as error:
-        return fail(PROG, f"cannot write {error.filename or args.output}: {error.strerror or error}")
-    for path in report.paths:
-        print(path)
-    return 0
+    return plot_main(PROG, args, lambda formats: make_plots(args.files, Path(args.output), formats, args.label, args.slo_ms))
 
 
 def parse_args(argv):
-    parser = OneLineParser(prog=PROG, description=__doc__.splitlines()[0])
-    parser.add_argument("files", nargs="+", metavar="FILE.csv")
-    parser.add_argument("-o", "--output", default=".", metavar="OUTDIR", help="directory (default: .)")
-    parser.add_argument("--format", default=",".join(FORMATS), help="png,svg (default: both)")
-    parser.add_argument("--label", action="append", default=None,
-                        help="series label of each file, in order (default: the file's stem)")
+    parser = plot_parser(PROG, __doc__.splitlines()[0])
     parser.add_argument("--slo-ms", type=positive, default=DEFAULT_SLO_MS, metavar="MS",
                         help=f"the p99 bound drawn on the latency figures (default: {DEFAULT_SLO_MS:g})")
     return parser.parse_args(argv)
@@ -138,16 +124,7 @@ def make_plots(paths, outdir, formats=FORMATS, labels=None, slo_ms=DEFAULT_SLO_M
         figures.append(draw_memory_per_connection(points, style))
     if measured(points, "cpu_server_ns_per_req"):  # a `load --connect` target reports no server stats
         figures.append(draw_cpu_per_request(points, style))
-    plots = {}
-    for figure, info in figures:
-        add_caption(figure, caption)
-        for fmt in formats:
-            path = outdir / f"{info.name}.{fmt}"
-            figure.savefig(path, format=fmt, bbox_inches="tight", dpi=120,
-                           metadata={"Date": None} if fmt == "svg" else None)
-            info.paths.append(path)
-        plots[info.name] = info
-    return PlotReport(plots=plots, left_out=sum(len(d.left_out()) for d in datasets))
+    return save_figures(figures, caption, outdir, formats, datasets)
 
 
 def load_points(datasets):
