@@ -378,7 +378,7 @@ class Generator {
       const std::uint64_t now = now_ns();
       if (plan_.workload == Workload::churn) {
         close_client(c);
-        ++report_.connections_reached;
+        if (loop_->in_window(now)) ++report_.connections_reached;
       }
       loop_->completed(c, now, [this](std::size_t next, std::uint64_t) { return begin_request(next); });
       if (!clients_[c].fd || plan_.workload == Workload::churn) return;

@@ -115,6 +115,7 @@ class OpenLoop {
     const auto due = static_cast<std::uint64_t>(window_slots);
     return due > sent_in_window_ ? due - sent_in_window_ : 0;
   }
+  [[nodiscard]] bool in_window(std::uint64_t now) const noexcept { return now >= measure_from_ns_ && now < end_ns_; }
   [[nodiscard]] double window_ns() const noexcept { return static_cast<double>(end_ns_ - measure_from_ns_); }
 
  private:

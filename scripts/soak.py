@@ -94,22 +94,23 @@ def kv_frame(op, key, value=b"", request_id=1):
 
 
 def misbehave(port, kind):
-    """One hostile client; whatever the server does to it, it must not be the server's end."""
+    """One hostile client; whatever the server does to it, it must not be the server's end.
+    Its keys are outside the generator's (key:NNNNNNNN), whose GETs check the value size."""
     s = socket.create_connection(("127.0.0.1", port), timeout=2)
     try:
         if kind == "close":
             pass
         elif kind == "half":
-            s.sendall(kv_frame(2, b"key:00000001", b"x" * 500)[:40])
+            s.sendall(kv_frame(2, b"bad:00000001", b"x" * 500)[:40])
         elif kind == "reset":
-            s.sendall(kv_frame(2, b"key:00000002", b"y" * 4000))
+            s.sendall(kv_frame(2, b"bad:00000002", b"y" * 4000))
             s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         elif kind == "garbage":
             s.sendall(struct.pack("<I", 0xFFFFFFF0) + os.urandom(60))
             s.recv(64)
         elif kind == "deaf":
             s.setblocking(False)
-            frame = kv_frame(1, b"key:00000003")
+            frame = kv_frame(1, b"bad:00000003")
             for _ in range(2000):
                 try:
                     s.send(frame)

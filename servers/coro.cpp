@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "harness/sys/fd.hpp"
+#include "servers/epoll_set.hpp"
 #include "servers/request_buffers.hpp"
 
 namespace ipcbench {
@@ -136,10 +137,9 @@ template <Protocol P>
 class CoroLoop {
  public:
   CoroLoop(const ServeContext& context, P& protocol)
-      : context_(context), protocol_(protocol), epoll_(::epoll_create1(EPOLL_CLOEXEC)) {
-    if (!epoll_) throw std::system_error(errno, std::generic_category(), "epoll_create1");
-    watch(context_.listener(), EPOLLIN | EPOLLET);
-    watch(context_.stop_fd(), EPOLLIN);
+      : context_(context), protocol_(protocol) {
+    epoll_.add(context_.listener(), EPOLLIN | EPOLLET);
+    epoll_.add(context_.stop_fd(), EPOLLIN);
   }
 
   // Serves until the stop descriptor is readable, then ends every connection.
@@ -151,21 +151,16 @@ class CoroLoop {
     while (!stopping_ || (open_ > 0 && std::chrono::steady_clock::now() < deadline)) {
       const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       const int timeout_ms = stopping_ ? static_cast<int>(std::max<std::int64_t>(left.count(), 0)) : -1;
-      const int n = ::epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()), timeout_ms);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        throw std::system_error(errno, std::generic_category(), "epoll_wait");
-      }
-      for (int i = 0; i < n; ++i) {
-        const int fd = events[i].data.fd;
+      for (const epoll_event& event : epoll_.wait(events, timeout_ms)) {
+        const int fd = event.data.fd;
         if (fd == context_.stop_fd()) {
           if (!stopping_) {
             deadline = std::chrono::steady_clock::now() + ServeContext::kStopGrace;
             stop();
           }
         } else if (fd == context_.listener()) {
-          static_cast<void>(wake(acceptor_, events[i].events));
-        } else if (Slot* slot = connection(fd); slot && !wake(*slot, events[i].events)) {
+          static_cast<void>(wake(acceptor_, event.events));
+        } else if (Slot* slot = connection(fd); slot && !wake(*slot, event.events)) {
           close(fd);
         }
       }
@@ -192,7 +187,7 @@ class CoroLoop {
     ++open_;
     context_.counters().on_accept();
     // Edge-triggered on both directions from the start: one registration, no re-arming.
-    watch(raw, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET);
+    epoll_.add(raw, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET);
     if (slot->task.resume()) close(raw);
   }
 
@@ -213,8 +208,8 @@ class CoroLoop {
   // read (so with nothing left to write) is woken to return now.
   void stop() {
     stopping_ = true;
-    ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, context_.listener(), nullptr);
-    ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, context_.stop_fd(), nullptr);
+    epoll_.remove(context_.listener());
+    epoll_.remove(context_.stop_fd());
     acceptor_.stopping = true;
     static_cast<void>(wake(acceptor_, EPOLLIN));
     for (std::size_t fd = 0; fd < connections_.size(); ++fd) {
@@ -222,14 +217,6 @@ class CoroLoop {
       connections_[fd]->stopping = true;
       if (!wake(*connections_[fd], EPOLLIN)) close(static_cast<int>(fd));
     }
-  }
-
-  void watch(int fd, std::uint32_t events) {
-    epoll_event event{};
-    event.events = events;
-    event.data.fd = fd;
-    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &event) != 0)
-      throw std::system_error(errno, std::generic_category(), "epoll_ctl ADD");
   }
 
   [[nodiscard]] Slot* connection(int fd) noexcept {
@@ -244,7 +231,7 @@ class CoroLoop {
 
   const ServeContext& context_;
   P& protocol_;
-  sys::Fd epoll_;
+  EpollSet epoll_;
   Slot acceptor_;                                   // its fd empty: the listener is the process's
   std::vector<std::unique_ptr<Slot>> connections_;  // by descriptor; a Slot stays put while its coroutine refers to it
   std::size_t open_ = 0;

@@ -13,6 +13,7 @@
 
 #include "harness/sys/fd.hpp"
 #include "servers/architecture.hpp"
+#include "servers/epoll_set.hpp"
 #include "servers/request_buffers.hpp"
 
 namespace ipcbench {
@@ -75,10 +76,9 @@ template <Protocol P>
 class EpollLoop {
  public:
   EpollLoop(const ServeContext& context, int listener, P& protocol)
-      : context_(context), listener_(listener), protocol_(protocol), epoll_(::epoll_create1(EPOLL_CLOEXEC)) {
-    if (!epoll_) throw std::system_error(errno, std::generic_category(), "epoll_create1");
-    watch(listener_, EPOLLIN | EPOLLET);
-    watch(context_.stop_fd(), EPOLLIN);
+      : context_(context), listener_(listener), protocol_(protocol) {
+    epoll_.add(listener_, EPOLLIN | EPOLLET);
+    epoll_.add(context_.stop_fd(), EPOLLIN);
   }
 
   // Serves until the stop descriptor is readable, then closes every connection.
@@ -88,25 +88,20 @@ class EpollLoop {
     const auto deadline_after_stop = [] { return std::chrono::steady_clock::now() + ServeContext::kStopGrace; };
     std::chrono::steady_clock::time_point deadline;
     while (!stopping || (open_ > 0 && std::chrono::steady_clock::now() < deadline)) {
-      const int n = ::epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()), stopping ? 10 : -1);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        throw std::system_error(errno, std::generic_category(), "epoll_wait");
-      }
-      for (int i = 0; i < n; ++i) {
-        const int fd = events[i].data.fd;
+      for (const epoll_event& event : epoll_.wait(events, stopping ? 10 : -1)) {
+        const int fd = event.data.fd;
         if (fd == listener_) {
           if (!stopping) accept_all();
         } else if (fd == context_.stop_fd()) {
           if (!stopping) {
             stopping = true;
             deadline = deadline_after_stop();
-            ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, listener_, nullptr);
-            ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, context_.stop_fd(), nullptr);
+            epoll_.remove(listener_);
+            epoll_.remove(context_.stop_fd());
             finish_all();
           }
         } else if (EpollConnection* c = connection(fd)) {
-          const std::uint32_t got = events[i].events;
+          const std::uint32_t got = event.events;
           if (got & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) c->readable = true;
           if (got & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) c->hung_up = true;
           if (!pump_connection(*c, protocol_, context_.counters(), !stopping)) close(fd);
@@ -118,14 +113,6 @@ class EpollLoop {
   }
 
  private:
-  void watch(int fd, std::uint32_t events) {
-    epoll_event event{};
-    event.events = events;
-    event.data.fd = fd;
-    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &event) != 0)
-      throw std::system_error(errno, std::generic_category(), "epoll_ctl ADD");
-  }
-
   void accept_all() {
     for (sys::Fd fd = accept_connection(listener_); fd; fd = accept_connection(listener_)) {
       const int raw = fd.get();
@@ -134,7 +121,7 @@ class EpollLoop {
       ++open_;
       context_.counters().on_accept();
       // Edge-triggered on both directions from the start: one registration, no re-arming.
-      watch(raw, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET);
+      epoll_.add(raw, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET);
     }
   }
 
@@ -158,7 +145,7 @@ class EpollLoop {
   const ServeContext& context_;
   int listener_;
   P& protocol_;
-  sys::Fd epoll_;
+  EpollSet epoll_;
   std::vector<std::unique_ptr<EpollConnection>> table_;  // indexed by descriptor
   std::size_t open_ = 0;
 };

@@ -18,25 +18,20 @@
 #include <vector>
 
 #include "harness/sys/fd.hpp"
+#include "harness/sys/libevent_owners.hpp"
 #include "servers/request_buffers.hpp"
 
 namespace ipcbench {
 namespace {
 
-struct EventBaseFree {
-  void operator()(event_base* base) const noexcept { event_base_free(base); }
-};
-struct EventFree {
-  void operator()(event* ev) const noexcept { event_free(ev); }
-};
+using sys::EventBasePtr;
+using sys::EventPtr;
 struct ListenerFree {
   void operator()(evconnlistener* listener) const noexcept { evconnlistener_free(listener); }
 };
 struct BuffereventFree {
   void operator()(bufferevent* bev) const noexcept { bufferevent_free(bev); }
 };
-using EventBasePtr = std::unique_ptr<event_base, EventBaseFree>;
-using EventPtr = std::unique_ptr<event, EventFree>;
 using ListenerPtr = std::unique_ptr<evconnlistener, ListenerFree>;
 using BuffereventPtr = std::unique_ptr<bufferevent, BuffereventFree>;
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "harness/sys/fd.hpp"
+#include "servers/epoll_set.hpp"
 #include "servers/request_buffers.hpp"
 #include "servers/worker_pool.hpp"
 
@@ -44,23 +45,16 @@ struct AnswerRequest {
   }
 };
 
-sys::Fd open_epoll() {
-  sys::Fd epoll(::epoll_create1(EPOLL_CLOEXEC));
-  if (!epoll) throw std::system_error(errno, std::generic_category(), "epoll_create1");
-  return epoll;
-}
-
 template <Protocol P>
 class PoolLoop {
  public:
   PoolLoop(const ServeContext& context, P& protocol, std::size_t workers)
       : context_(context),
         protocol_(protocol),
-        epoll_(open_epoll()),
         pool_(workers, AnswerRequest<P>{&protocol}) {
-    watch(context_.listener(), EPOLLIN | EPOLLET);
-    watch(context_.stop_fd(), EPOLLIN);
-    watch(pool_.wake_fd(), EPOLLIN);
+    epoll_.add(context_.listener(), EPOLLIN | EPOLLET);
+    epoll_.add(context_.stop_fd(), EPOLLIN);
+    epoll_.add(pool_.wake_fd(), EPOLLIN);
   }
 
   // Serves until the stop descriptor is readable, then closes every connection once no
@@ -69,13 +63,8 @@ class PoolLoop {
     std::array<epoll_event, 256> events;
     std::chrono::steady_clock::time_point deadline;
     while (!stopping_ || (open_ > 0 && std::chrono::steady_clock::now() < deadline)) {
-      const int n = ::epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()), stopping_ ? 10 : -1);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        throw std::system_error(errno, std::generic_category(), "epoll_wait");
-      }
-      for (int i = 0; i < n; ++i) {
-        const int fd = events[i].data.fd;
+      for (const epoll_event& event : epoll_.wait(events, stopping_ ? 10 : -1)) {
+        const int fd = event.data.fd;
         if (fd == pool_.wake_fd()) {
           take_back();
         } else if (fd == context_.listener()) {
@@ -86,7 +75,7 @@ class PoolLoop {
             stop();
           }
         } else if (PoolConnection* c = connection(fd)) {
-          ready(*c, events[i].events);
+          ready(*c, event.events);
         }
       }
     }
@@ -101,14 +90,6 @@ class PoolLoop {
   }
 
  private:
-  void watch(int fd, std::uint32_t events) {
-    epoll_event event{};
-    event.events = events;
-    event.data.fd = fd;
-    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &event) != 0)
-      throw std::system_error(errno, std::generic_category(), "epoll_ctl ADD");
-  }
-
   void accept_all() {
     for (sys::Fd fd = accept_connection(context_.listener()); fd; fd = accept_connection(context_.listener())) {
       const auto raw = static_cast<std::size_t>(fd.get());
@@ -117,15 +98,15 @@ class PoolLoop {
       table_[raw]->fd = std::move(fd);
       ++open_;
       context_.counters().on_accept();
-      watch(static_cast<int>(raw), EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET);
+      epoll_.add(static_cast<int>(raw), EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET);
     }
   }
 
   // Stop: nothing more is accepted or read; what was read is answered and written.
   void stop() {
     stopping_ = true;
-    ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, context_.listener(), nullptr);
-    ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, context_.stop_fd(), nullptr);
+    epoll_.remove(context_.listener());
+    epoll_.remove(context_.stop_fd());
     for (std::size_t fd = 0; fd < table_.size(); ++fd)
       if (table_[fd] && !table_[fd]->with_worker && !advance(*table_[fd])) close(*table_[fd]);
   }
@@ -212,7 +193,7 @@ class PoolLoop {
 
   const ServeContext& context_;
   P& protocol_;
-  sys::Fd epoll_;
+  EpollSet epoll_;
   std::vector<std::unique_ptr<PoolConnection>> table_;  // indexed by descriptor
   std::size_t open_ = 0;
   std::size_t with_workers_ = 0;  // connections whose request is with a worker

@@ -2,6 +2,7 @@
 #include "transports/libevent.hpp"
 
 #include "harness/current_side.hpp"
+#include "harness/sys/libevent_owners.hpp"
 
 #include <event2/event.h>
 #include <sys/socket.h>
@@ -16,14 +17,8 @@
 namespace ipcbench {
 namespace {
 
-struct EventBaseFree {
-  void operator()(event_base* base) const noexcept { event_base_free(base); }
-};
-struct EventFree {
-  void operator()(event* ev) const noexcept { event_free(ev); }
-};
-using EventBasePtr = std::unique_ptr<event_base, EventBaseFree>;
-using EventPtr = std::unique_ptr<event, EventFree>;
+using sys::EventBasePtr;
+using sys::EventPtr;
 
 // libevent exit()s on a few fatal errors, e.g. when it cannot make its internal socketpair
 // because descriptors ran out: its last message becomes the side's reason instead of a bare

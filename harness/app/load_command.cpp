@@ -78,6 +78,18 @@ std::string slo_label(const std::vector<SloBound>& slo) {
   return label;
 }
 
+// MemAvailable in bytes, 0 when /proc/meminfo does not say.
+std::uint64_t available_memory_bytes() {
+  std::ifstream in("/proc/meminfo");
+  for (std::string name; in >> name;) {
+    std::uint64_t kib = 0;
+    in >> kib;
+    if (name == "MemAvailable:") return kib * 1024;
+    in.ignore(64, '\n');
+  }
+  return 0;
+}
+
 std::uint64_t ephemeral_ports() {
   std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
   std::uint64_t low = 0, high = 0;
@@ -86,7 +98,7 @@ std::uint64_t ephemeral_ports() {
 }
 
 // Before anything runs: what the machine cannot give, with what to change.
-void preflight(std::size_t most_connections, const LoadSettings& settings) {
+void preflight(std::size_t most_connections) {
   const std::uint64_t needed = most_connections + 64;
   const std::uint64_t limit = sys::raise_descriptor_limit();
   if (limit < needed)
@@ -98,7 +110,15 @@ void preflight(std::size_t most_connections, const LoadSettings& settings) {
     throw UsageError(fmt::format("{} connections to one server port need as many ephemeral ports, and "
                                  "net.ipv4.ip_local_port_range gives {} (widen it: sysctl -w net.ipv4.ip_local_port_range=\"1024 65535\")",
                                  most_connections, ports));
-  static_cast<void>(settings);
+  // A generous bound, not a measurement: both ends' socket buffers under load, the server's
+  // buffers and a thread-per-connection server's stack (measured per connection in
+  // results/load/: 0.1-14 KiB, plus the kernel's few KiB per socket).
+  constexpr std::uint64_t kBytesPerConnection = 64 * 1024;
+  const std::uint64_t memory = available_memory_bytes();
+  if (memory > 0 && most_connections * kBytesPerConnection > memory)
+    throw UsageError(fmt::format("{} connections may need up to {} MiB (server, generator and kernel buffers), and "
+                                 "MemAvailable is {} MiB: ask for fewer connections",
+                                 most_connections, most_connections * kBytesPerConnection >> 20, memory >> 20));
 }
 
 }  // namespace
@@ -195,7 +215,7 @@ int run_load(const LoadOptions& o) {
   const std::vector<int> allowed = sys::allowed_cpus();
   settings.server_cpus = o.server_cpus ? parse_cpu_list(*o.server_cpus, "--server-cpus") : std::vector<int>{allowed.back()};
   settings.generator_cpus = o.generator_cpus ? parse_cpu_list(*o.generator_cpus, "--generator-cpus") : std::vector<int>{allowed.front()};
-  preflight(*std::max_element(connections.begin(), connections.end()), settings);
+  preflight(*std::max_element(connections.begin(), connections.end()));
 
   const bool shared_cpu = std::any_of(settings.server_cpus.begin(), settings.server_cpus.end(), [&](int cpu) {
     return std::find(settings.generator_cpus.begin(), settings.generator_cpus.end(), cpu) != settings.generator_cpus.end();
