@@ -167,8 +167,8 @@ inline constexpr std::array kMetrics{
                "load: growth of the kernel's TCP buffer memory from before any connection to the end of the window "
                "(/proc/net/sockstat: machine-wide, both ends of every connection, queued data included) / connections"},
     MetricInfo{Metric::cpu_generator_ns_per_req, "cpu_generator_ns_per_req", "ns", false, false,
-               "load: the generator thread's CPU in the window per reply; it polls from 20 us before each due time, "
-               "so at low rates this includes that wait"},
+               "load: the generator thread's CPU in the window per reply; it polls once a due time is under 20 us away, "
+               "so at high rates this includes that wait"},
     MetricInfo{Metric::slo_met, "slo_met", "flag", true, false,
                "load: 1 when every --slo bound held, no request failed and achieved_rps reached 97% of offered; "
                "an aggregate row's is 1 only if every repetition's was"},

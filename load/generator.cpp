@@ -237,10 +237,14 @@ class Generator {
     clients_[c].writing = false;
   }
 
-  // A churn slot goes on with its next request; a connection of the other workloads is lost.
   void fail(std::size_t c, LoadError kind, std::string_view what) {
     error(kind, what);
     close_client(c);
+    lose_request(c);
+  }
+
+  // A churn slot goes on with its next request; a connection of the other workloads is lost.
+  void lose_request(std::size_t c) noexcept {
     if (plan_.workload == Workload::churn) loop_->abandon(c);
     else loop_->gone(c);
   }
@@ -441,8 +445,7 @@ class Generator {
       if (!client.fd) continue;
       if (client.connecting) {
         if (!finish_connect(c)) {
-          if (plan_.workload == Workload::churn) loop_->abandon(c);
-          else loop_->gone(c);
+          lose_request(c);
           continue;
         }
         if (plan_.workload == Workload::churn) write_request(c);

@@ -165,8 +165,7 @@ bool meets_slo(const CellSpec& cell, const Metrics& m, const std::vector<SloBoun
     if (!m.known(bound.metric) || m[bound.metric] > static_cast<double>(bound.max_ns)) return false;
   for (std::size_t e = 0; e < kLoadErrorNames.size(); ++e)
     if (m.or_zero(static_cast<Metric>(static_cast<std::size_t>(Metric::errors_connect) + e)) > 0) return false;
-  const double offered = cell.offered_rps.value_or(0);
-  return offered == 0 || m.or_zero(Metric::achieved_rps) >= 0.97 * offered;
+  return reached_offered_rate(cell, m.or_zero(Metric::achieved_rps));
 }
 
 RepResult run_load_repetition(const CellSpec& cell, const LoadSettings& settings) {

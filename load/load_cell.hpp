@@ -39,6 +39,14 @@ struct LoadSettings {
 // offered_rps) and payload_bytes.
 RepResult run_load_repetition(const CellSpec& cell, const LoadSettings& settings);
 
+// A cell reached its offered rate when it achieved at least this share of it: the window's
+// edges cost a request or two, a server that falls behind costs more.
+inline constexpr double kOfferedRateReached = 0.97;
+[[nodiscard]] inline bool reached_offered_rate(const CellSpec& cell, double achieved_rps) noexcept {
+  const double offered = cell.offered_rps.value_or(0);
+  return offered == 0 || achieved_rps >= kOfferedRateReached * offered;
+}
+
 // Whether the repetition met every bound (no failed request, achieved_rps at least 97% of the
 // offered rate); for the slo_met column and the capacity summary.
 bool meets_slo(const CellSpec& cell, const Metrics& metrics, const std::vector<SloBound>& slo) noexcept;

@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "harness/parse.hpp"
+#include "load/load_cell.hpp"
 
 namespace ipcbench {
 namespace {
@@ -54,7 +55,7 @@ void LoadTableReporter::on_cell_done(const CellRecord& cell) {
   const Metrics& m = cell.aggregate.median.metrics;
   std::string achieved = format_rate(m.or_zero(Metric::achieved_rps));
   const double rate = s.offered_rps.value_or(0);
-  if (rate > 0 && m.or_zero(Metric::achieved_rps) < 0.97 * rate) {
+  if (!reached_offered_rate(s, m.or_zero(Metric::achieved_rps))) {
     notes_.push_back(fmt::format("{} {} {} conns: achieved {} of {} offered ({:.0f}%): the server (or the generator) "
                                  "could not keep up; {} requests never went out",
                                  s.architecture, s.workload, conns, achieved, offered(s),
@@ -131,9 +132,9 @@ void LoadTableReporter::on_finish(std::span<const CellRecord> cells) {
   fmt::print(out_, "\nCapacity at {} (highest offered rate that met it) and the closed loop's throughput:\n", slo_label_);
   for (const Key& key : order) {
     const auto& [best, closed] = capacity[key];
-    fmt::print(out_, "  {:<9} {:<5} {:>6} B {:>6} conns: {:>8}   closed loop {:>8}\n", std::get<0>(key), std::get<1>(key),
-               std::get<2>(key), count_text(std::get<3>(key)), best > 0 ? format_rate(best) : "none",
-               closed > 0 ? format_rate(closed) : "-");
+    const std::string closed_text = closed > 0 ? fmt::format("   closed loop {:>8}", format_rate(closed)) : "";
+    fmt::print(out_, "  {:<9} {:<5} {:>6} B {:>6} conns: {:>8}{}\n", std::get<0>(key), std::get<1>(key), std::get<2>(key),
+               count_text(std::get<3>(key)), best > 0 ? format_rate(best) : "none", closed_text);
   }
   print_memory_slopes(cells);
   for (std::size_t i = 0; i < notes_.size(); ++i) fmt::print(out_, "[{}] {}\n", i + 1, notes_[i]);

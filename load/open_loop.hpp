@@ -30,7 +30,10 @@ class OpenLoop {
         start_ns_(start_ns),
         measure_from_ns_(measure_from_ns),
         end_ns_(end_ns),
-        state_(connections) {}
+        state_(connections) {
+    retry_.reserve(connections);
+    retrying_.reserve(connections);
+  }
 
   [[nodiscard]] bool closed_loop() const noexcept { return interval_ns_ == 0; }
   [[nodiscard]] std::uint64_t due_ns(std::size_t connection, std::uint64_t k) const noexcept {
@@ -52,6 +55,12 @@ class OpenLoop {
         next_slot_ = 1;
         for (std::size_t c = 0; c < connections_; ++c) issue(c, now, send);
       }
+      // Those that abandoned a request go again now; one that abandons again waits for the
+      // next call, so a connect that fails at once cannot spin here.
+      retrying_.swap(retry_);
+      for (std::size_t c : retrying_)
+        if (!state_[c].outstanding && !state_[c].gone && now < end_ns_) issue(c, now, send);
+      retrying_.clear();
       return;
     }
     for (std::uint64_t due = next_due_ns(); due <= now && due != kNever; due = next_due_ns()) {
@@ -96,7 +105,11 @@ class OpenLoop {
   }
   // The outstanding request failed but the connection goes on (churn opens a new one for
   // each request): its next request is sent when due.
-  void abandon(std::size_t connection) noexcept { state_[connection].outstanding = false; }
+  void abandon(std::size_t connection) noexcept {
+    state_[connection].outstanding = false;
+    // The closed loop sends only on a reply; without one, this connection must be retried.
+    if (closed_loop()) retry_.push_back(connection);
+  }
   [[nodiscard]] bool outstanding(std::size_t connection) const noexcept { return state_[connection].outstanding; }
   [[nodiscard]] std::uint64_t outstanding_since_ns(std::size_t connection) const noexcept {
     return state_[connection].sent_ns;
@@ -144,6 +157,8 @@ class OpenLoop {
   std::uint64_t measure_from_ns_;
   std::uint64_t end_ns_;
   std::vector<Connection> state_;
+  std::vector<std::size_t> retry_;     // closed loop: abandoned, to be sent again (reserved: no allocation)
+  std::vector<std::size_t> retrying_;
   std::uint64_t next_slot_ = 0;
   LatencyHistogram corrected_;
   LatencyHistogram uncorrected_;

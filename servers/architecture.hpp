@@ -87,6 +87,9 @@ class ServeContext {
 // ENFILE also give an empty Fd (the caller's loop goes on; the peer sees its connect time
 // out rather than the server dying).
 [[nodiscard]] sys::Fd accept_connection(int listener, bool nonblocking = true);
+// How long an architecture leaves its listener alone after accepting failed for want of
+// descriptors or memory, rather than spin on a listener that stays readable.
+inline constexpr std::chrono::milliseconds kAcceptBackoff{10};
 
 template <class A>
 concept ServerArchitecture = requires(const ServeContext& context, EchoProtocol& echo, KvProtocol& kv) {

@@ -275,7 +275,7 @@ class UringLoop {
   std::vector<Completion> completions_;
   Ring ring_;
   // The kernel reads a timeout's duration when it is submitted; these outlive every submission.
-  __kernel_timespec accept_retry_ = timespec_of(std::chrono::milliseconds(10));
+  __kernel_timespec accept_retry_ = timespec_of(kAcceptBackoff);
   __kernel_timespec grace_ = timespec_of(ServeContext::kStopGrace);
   std::size_t in_flight_ = 0;  // submissions whose last completion has not been handled
   std::size_t open_ = 0;

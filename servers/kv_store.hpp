@@ -2,6 +2,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstring>
 #include <mutex>
@@ -26,7 +27,9 @@ class KvStore {
     if (!value.empty()) std::memcpy(out.data(), value.data(), value.size());
     return true;
   }
-  void set(std::string_view key, std::span<const std::byte> value);
+  // False, and nothing stored, when the value would take the store past kMaxBytes: no client
+  // can grow the server without bound, one SET of a new key at a time.
+  [[nodiscard]] bool set(std::string_view key, std::span<const std::byte> value);
   bool erase(std::string_view key);
   [[nodiscard]] std::size_t size();
 
@@ -38,6 +41,8 @@ class KvStore {
     std::unordered_map<std::string, std::string> map;
   };
   static constexpr std::size_t kShards = 64;
+  static constexpr std::size_t kMaxBytes = std::size_t{256} << 20;  // keys and values, all shards
+  std::atomic<std::size_t> bytes_{0};
   Shard& shard_of(std::string_view key) noexcept { return shards_[std::hash<std::string_view>{}(key) % kShards]; }
   std::array<Shard, kShards> shards_;
 };

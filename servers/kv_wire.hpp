@@ -18,7 +18,7 @@ inline constexpr std::size_t kMaxValueBytes = 64 * 1024;
 inline constexpr std::size_t kMaxFrameBytes = kHeaderBytes + kMaxKeyBytes + kMaxValueBytes;
 
 enum class Op : std::uint8_t { get = 1, set = 2, del = 3 };
-enum class Status : std::uint8_t { ok = 0, not_found = 1, bad_request = 2 };
+enum class Status : std::uint8_t { ok = 0, not_found = 1, bad_request = 2, full = 3 };
 
 struct Header {
   std::uint32_t length = 0;  // bytes after the length field: 12 + key + value

@@ -107,7 +107,7 @@ class LibeventLoop {
     // in the backlog. Any other error concerned one connection only.
     if (error == EMFILE || error == ENFILE || error == ENOBUFS || error == ENOMEM) {
       evconnlistener_disable(loop.listener_.get());
-      const timeval retry = timeval_of(std::chrono::milliseconds(10));
+      const timeval retry = timeval_of(kAcceptBackoff);
       event_add(loop.accept_retry_.get(), &retry);
     }
   }

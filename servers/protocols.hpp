@@ -63,7 +63,9 @@ class KvProtocol {
       case kv::Op::get:
         if (!store_.get(key, [&out](std::size_t bytes) { return out.extend(bytes); })) status = kv::Status::not_found;
         break;
-      case kv::Op::set: store_.set(key, request.subspan(kv::kHeaderBytes + header.key_bytes)); break;
+      case kv::Op::set:
+        if (!store_.set(key, request.subspan(kv::kHeaderBytes + header.key_bytes))) status = kv::Status::full;
+        break;
       case kv::Op::del:
         if (!store_.erase(key)) status = kv::Status::not_found;
         break;

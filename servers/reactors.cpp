@@ -27,6 +27,11 @@ void ReactorsServer::serve(const ServeContext& context, P& protocol) {
 
   std::vector<std::exception_ptr> errors(loops);
   std::latch built(static_cast<std::ptrdiff_t>(loops));
+  // One loop's failure is the server's: every loop stops, and serve() rethrows it.
+  const auto stop_all = [&context] {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const ssize_t n = ::write(context.stop_fd(), &one, sizeof one);
+  };
   const auto loop = [&](std::size_t i) {
     std::optional<EpollLoop<P>> epoll;
     try {
@@ -40,8 +45,7 @@ void ReactorsServer::serve(const ServeContext& context, P& protocol) {
       built.wait();
       // A loop that could not be built stops the others: the server is not what was asked for.
       if (std::any_of(errors.begin(), errors.end(), [](const auto& e) { return e != nullptr; })) {
-        const std::uint64_t one = 1;
-        [[maybe_unused]] const ssize_t n = ::write(context.stop_fd(), &one, sizeof one);
+        stop_all();
         return;
       }
       context.ready();
@@ -51,6 +55,7 @@ void ReactorsServer::serve(const ServeContext& context, P& protocol) {
       epoll->run();
     } catch (...) {
       errors[i] = std::current_exception();
+      stop_all();  // its listener would keep taking connections no loop accepts
     }
   };
   std::vector<std::jthread> threads;

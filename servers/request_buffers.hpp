@@ -1,6 +1,7 @@
 // RequestBuffers: one server connection's unanswered input and unwritten replies, shared by every architecture.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <span>
 
@@ -17,13 +18,16 @@ class RequestBuffers {
   // Past this many unwritten bytes the connection stops reading: a peer that sends and never
   // reads fills its own socket buffers, not the server's memory.
   static constexpr std::size_t kMaxUnsentBytes = 256 * 1024;
+  // A read takes at most a chunk (or the rest of one larger partial request), so that what a single
+  // read can ask for is bounded too: 4 KiB of the smallest GETs (28 B) of the largest values
+  // (64 KiB) is about 9 MiB of replies, the most a connection holds beyond kMaxUnsentBytes.
 
   // Where the next read goes; empty while too many replies wait or once a malformed
   // request was refused.
   [[nodiscard]] std::span<std::byte> read_space() {
     if (closing_ || out_.size() >= kMaxUnsentBytes) return {};
-    const std::size_t wanted = needed_ > in_.size() ? needed_ - in_.size() : kReadChunkBytes;
-    return in_.space(wanted);
+    const std::size_t wanted = std::max(kReadChunkBytes, needed_ > in_.size() ? needed_ - in_.size() : 0);
+    return in_.space(wanted).first(wanted);
   }
   void received(std::size_t bytes) noexcept { in_.commit(bytes); }
 

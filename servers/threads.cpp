@@ -17,7 +17,7 @@ namespace {
 
 // How long the acceptor leaves the listener alone when accepting failed for want of a
 // descriptor or memory: the listener stays readable, so polling it at once would spin.
-constexpr int kAcceptBackoffMs = 10;
+constexpr int kAcceptBackoffMs = static_cast<int>(kAcceptBackoff.count());
 
 template <Protocol P>
 struct ConnectionTask {

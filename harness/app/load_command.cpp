@@ -182,7 +182,10 @@ int run_load(const LoadOptions& o) {
   for (const std::string& text : split_list(o.sizes, "--sizes")) sizes.push_back(parse_size(text));
   for (Workload w : workloads)
     for (std::size_t size : sizes) {
-      if (w != Workload::kv && size < (settings.frame == EchoFrame::sockperf ? kSockperfHeaderBytes : kEchoHeaderBytes))
+      if (w != Workload::kv && settings.frame == EchoFrame::sockperf && size < kSockperfHeaderBytes)
+        throw UsageError(fmt::format("size {} is too small for sockperf's frame: its header takes {} B", format_size(size),
+                                     kSockperfHeaderBytes));
+      if (w != Workload::kv && settings.frame == EchoFrame::ipcbench && size < kEchoHeaderBytes)
         throw UsageError(fmt::format("size {} is too small for {}: its requests carry a 16-byte sequence and connection number",
                                      format_size(size), to_string(w)));
       if (w == Workload::kv && size > kv::kMaxValueBytes)

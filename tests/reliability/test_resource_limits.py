@@ -19,7 +19,8 @@ def listed():
     """(name, shape, modes) of every transport, from `ipcbench list`."""
     listing = subprocess.run([ipcbench(), "list"], capture_output=True, text=True, check=True).stdout
     rows = []
-    for line in listing.splitlines()[1:]:
+    # The transports' table ends at the first blank line; the architectures and workloads follow.
+    for line in listing.split("\n\n", 1)[0].splitlines()[1:]:
         if "|" in line:  # not the footer
             name, shape, modes, _ = [f.strip() for f in line.split("|", 3)]
             rows.append((name, shape, [m.strip() for m in modes.split(",")]))
