@@ -52,6 +52,7 @@ struct ControlBlock {
   std::uint64_t round_trips = 0;      // throughput pass
   std::uint64_t elapsed_ns = 0;       // throughput pass
   std::uint64_t lost = 0;
+  double latency_timer_ns = 0;  // what timing a round trip adds to it, on the client's CPU
   LatencyHistogram latency;
 
   // The first failure wins; later ones are consequences.

@@ -24,6 +24,7 @@ enum class Metric : std::uint8_t {
   rtt_max_ns,
   rtt_mean_ns,
   rtt_stddev_ns,
+  latency_timer_ns,
   cpu_client_ns_per_rt,
   cpu_server_ns_per_rt,
   vcsw_client_per_rt,
@@ -33,6 +34,7 @@ enum class Metric : std::uint8_t {
   lost,
   floor_rtt_ns,
   floor_ratio,
+  floor_lines,
   // Load cells (`ipcbench load`); empty on ping-pong rows, as the ping-pong metrics are on load rows.
   achieved_rps,
   requests,
@@ -99,6 +101,9 @@ inline constexpr std::array kMetrics{
     MetricInfo{Metric::rtt_max_ns, "rtt_max_ns", "ns", true, false, "longest round trip of the latency pass"},
     MetricInfo{Metric::rtt_mean_ns, "rtt_mean_ns", "ns", false, false, "mean round trip of the latency pass"},
     MetricInfo{Metric::rtt_stddev_ns, "rtt_stddev_ns", "ns", false, false, "standard deviation of the round trips"},
+    MetricInfo{Metric::latency_timer_ns, "latency_timer_ns", "ns", false, false,
+               "what the latency pass adds to each round trip it times (one clock read, its conversion, the histogram "
+               "record), measured on the client's CPU just before the pass; in every rtt_* figure, not subtracted"},
     MetricInfo{Metric::cpu_client_ns_per_rt, "cpu_client_ns_per_rt", "ns", false, false,
                "user+system CPU time of the client per round trip (getrusage of its thread), over all round trips"},
     MetricInfo{Metric::cpu_server_ns_per_rt, "cpu_server_ns_per_rt", "ns", false, false,
@@ -113,10 +118,12 @@ inline constexpr std::array kMetrics{
                "involuntary context switches of the server per round trip"},
     MetricInfo{Metric::lost, "lost", "count", true, false, "requests resent because no reply came in time (datagram transports)"},
     MetricInfo{Metric::floor_rtt_ns, "floor_rtt_ns", "ns", false, false,
-               "spinning transports under cross: the cache-line round trip between the same CPUs, measured just before "
-               "and after the repetition"},
+               "spinning transports under cross: the round trip of as many cache lines as the message fills between the "
+               "same CPUs, measured just before and after the repetition"},
     MetricInfo{Metric::floor_ratio, "floor_ratio", "ratio", false, false,
                "the repetition's mean round trip (1e9 / msgs_per_s) over floor_rtt_ns"},
+    MetricInfo{Metric::floor_lines, "floor_lines", "count", true, false,
+               "cache lines the floor moved each way: as many as the cell's message and its sequence word fill"},
     MetricInfo{Metric::achieved_rps, "achieved_rps", "1/s", false, true,
                "load: replies received in the measured window per second (what the server delivered, not what was asked)"},
     MetricInfo{Metric::requests, "requests", "count", true, false, "load: replies to requests due in the measured window"},

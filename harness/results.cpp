@@ -72,6 +72,7 @@ RepResult collect(const ControlBlock& control, const SupervisionOutcome& outcome
   m.set(Metric::rtt_max_ns, static_cast<double>(h.max()));
   m.set(Metric::rtt_mean_ns, h.mean());
   m.set(Metric::rtt_stddev_ns, h.stddev());
+  if (control.latency_timer_ns > 0) m.set(Metric::latency_timer_ns, control.latency_timer_ns);
   m.set(Metric::lost, static_cast<double>(control.lost));
   record_usage(r, Role::client, control.client, control.all_round_trips);
   record_usage(r, Role::server, control.server, control.all_round_trips);

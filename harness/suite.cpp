@@ -22,8 +22,9 @@ RepResult run_repetition(const RegistryEntry& entry, const CellSpec& cell, const
   // cache-line floor, not by a wake-up.
   const bool spins = entry.info.wait == WaitKind::spin || entry.info.wait == WaitKind::spin_yield;
   const bool compare_with_floor = spins && cell.placement == Placement::cross;
+  const CacheLines lines = entry.info.cache_lines ? entry.info.cache_lines(cell.payload_bytes) : CacheLines{};
   const auto floor = [&] {
-    return cache_line_round_trip_ns(settings.cpus[0], settings.cpus[1], kFloorRoundTrips, kFloorSamples);
+    return cache_line_round_trip_ns(settings.cpus[0], settings.cpus[1], kFloorRoundTrips, kFloorSamples, lines);
   };
   const double floor_before = compare_with_floor ? floor() : 0;
   RepResult result = entry.run(cell, settings);
@@ -32,6 +33,7 @@ RepResult run_repetition(const RegistryEntry& entry, const CellSpec& cell, const
     const double floor_rtt_ns = (floor_before + floor()) / 2;
     result.metrics.set(Metric::floor_rtt_ns, floor_rtt_ns);
     result.metrics.set(Metric::floor_ratio, (1e9 / result.metrics[Metric::msgs_per_s]) / floor_rtt_ns);
+    result.metrics.set(Metric::floor_lines, static_cast<double>(lines.each_way));
   }
   return result;
 }

@@ -42,6 +42,41 @@ std::string render(const Table& t) {
   return text;
 }
 
+// The percentiles carry what timing a round trip costs: say how much, for the cells shown.
+std::string timer_note(std::span<const CellRecord> cells, std::size_t size) {
+  double least = 0, most = 0;
+  for (const CellRecord& c : cells) {
+    const Metrics& m = c.aggregate.median.metrics;
+    if (c.spec.payload_bytes != size || c.aggregate.status != Status::ok || !m.known(Metric::latency_timer_ns)) continue;
+    const double ns = m[Metric::latency_timer_ns];
+    least = least == 0 ? ns : std::min(least, ns);
+    most = std::max(most, ns);
+  }
+  if (most == 0) return {};
+  const std::string cost = fmt::format("{:.0f}", least) == fmt::format("{:.0f}", most)
+                               ? fmt::format("{:.0f} ns", most)
+                               : fmt::format("{:.0f}-{:.0f} ns", least, most);
+  return fmt::format("p50/p99 RTT: one timestamp per round trip, which adds {} to each (latency_timer_ns).\n", cost);
+}
+
+// 64 B and a sequence word are more than a line: the floor then moves as many lines, and
+// the ratio to it is harness cost only because it does.
+std::string multi_line_floor_note(std::span<const CellRecord> cells) {
+  std::map<std::size_t, double> lines_of_size;
+  for (const CellRecord& c : cells) {
+    const Metrics& m = c.aggregate.median.metrics;
+    if (c.aggregate.status == Status::ok && m.or_zero(Metric::floor_lines) > 1)
+      lines_of_size[c.spec.payload_bytes] = m[Metric::floor_lines];
+  }
+  std::string text;
+  for (const auto& [size, lines] : lines_of_size)
+    text += fmt::format(
+        "floor at {}: the message and its 8-byte sequence word fill {:.0f} cache lines each way, so that floor moves\n"
+        "       {:.0f} lines each way too; one line is the floor only of messages that fit in one.\n",
+        format_size(size), lines, lines);
+  return text;
+}
+
 }  // namespace
 
 std::string render_seed_table(std::span<const CellRecord> cells, const Manifest& manifest) {
@@ -112,13 +147,15 @@ std::string render_seed_table(std::span<const CellRecord> cells, const Manifest&
       }
     }
     text += fmt::format("Payload {} each way; medians of the repetitions; RTT = round-trip time.\n", format_size(size));
-    text += render(table) + "\n";
+    text += render(table);
+    text += timer_note(cells, size) + "\n";
   }
   if (std::any_of(cells.begin(), cells.end(), [](const CellRecord& c) { return c.aggregate.median.metrics.known(Metric::floor_ratio); }))
     text += fmt::format(
         "floor: mean round trip over the cache-line round trip between CPUs {} (ipcbench limits), measured just\n"
         "       before and after each repetition, so that a phase of the host moves both alike.\n",
         manifest.cpus);
+  text += multi_line_floor_note(cells);
   const auto any = [&](auto predicate) { return std::any_of(cells.begin(), cells.end(), predicate); };
   if (any([](const CellRecord& c) { return c.aggregate.status == Status::ok && c.aggregate.median.wait == WaitKind::yield; }))
     text += "yield: both sides on one CPU, so the spinner waited with sched_yield().\n";

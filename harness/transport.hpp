@@ -22,6 +22,14 @@ std::string_view to_string(Mode mode) noexcept;
 std::string_view to_string(Placement placement) noexcept;
 std::string_view to_string(WaitKind wait) noexcept;
 
+// The cache lines a message and its signal move each way through shared memory: what the
+// floor beside a spinning transport must move too, so that a ratio to it is harness cost.
+struct CacheLines {
+  std::size_t each_way = 1;
+  bool shared = true;  // both directions in one line (then each_way is 1)
+  friend constexpr bool operator==(CacheLines, CacheLines) = default;
+};
+
 struct TransportInfo {
   std::string_view name;       // the CLI name, e.g. "shm-spin"
   std::string_view mechanism;  // one line for `ipcbench list`
@@ -31,6 +39,8 @@ struct TransportInfo {
   // close). Where it cannot (a word or a semaphore in shared memory), only the supervisor's
   // deadline ends a wait for a peer that is gone.
   bool sees_peer_close = true;
+  // For a transport that spins on shared memory: the lines a message of this size moves.
+  CacheLines (*cache_lines)(std::size_t payload_bytes) = nullptr;
 
   // Two spinners on one CPU run one round trip per scheduler tick.
   [[nodiscard]] constexpr bool needs_two_cpus() const noexcept { return wait == WaitKind::spin; }

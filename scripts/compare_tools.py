@@ -1,12 +1,18 @@
 #!/usr/bin/python3
-"""Side by side on one CPU: ipcbench, minimal hand-written loops, sockperf and qperf, interleaved.
+"""Side by side: ipcbench, minimal hand-written loops, sockperf and qperf, interleaved.
 
-Usage: scripts/compare_tools.py [--rounds 5] [--seconds 2] [--cpu 0] [--size 64] [-o results/tools]
-                                [--ipcbench LABEL=PATH ...]
-Needs a built tree (scripts/setup.sh) and the Debian packages sockperf and qperf. Writes a
-markdown table of per-round medians and the raw outputs; every figure is a round-trip time.
-Several --ipcbench binaries (two builds, before and after a change) run in the same rounds,
-each compared with the best of the others that are not ipcbench.
+Usage: scripts/compare_tools.py [--rounds 5] [--seconds 2] [--cpus 0,1] [--size 64] [--groups kernel,spin,copy]
+                                [-o results/tools] [--ipcbench LABEL=PATH ...]
+Groups of cells:
+  kernel  tcp, udp, unix, pipe, eventfd at --size, process mode, both sides on the first CPU
+          (ipcbench, ipcbench_minimal; sockperf and qperf for tcp and udp)
+  spin    shm-spin at 8 B and 64 B, thread and process mode, one side on each CPU (ipcbench and
+          ipcbench_minimal's loop with shm-spin's layout; the floor ipcbench measured beside it)
+  copy    memcpy at 8 B and 64 B, on the first CPU (ipcbench and ipcbench_minimal's copy loop)
+Needs a built tree (scripts/setup.sh) and, for the kernel group, the Debian packages sockperf
+and qperf. Writes a markdown table of per-round medians and the raw outputs; every figure is
+a round-trip time. Several --ipcbench binaries (two builds, before and after a change) run in
+the same rounds, each compared with the best of the tools that are not ipcbench.
 """
 import argparse
 import csv
@@ -19,11 +25,46 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 IPCBENCH = os.path.join(ROOT, "build/harness/app/ipcbench")
 MINIMAL = os.path.join(ROOT, "build/harness/app/ipcbench_minimal")
-MECHANISMS = ["tcp", "udp", "unix", "pipe"]
+GROUPS = ("kernel", "spin", "copy")
+KERNEL_MECHANISMS = ["tcp", "udp", "unix", "pipe", "eventfd"]
+# Round trips per second of a pass, roughly, so that ipcbench_minimal's passes last about --seconds.
+MINIMAL_RATE = {"kernel": 150_000, "spin": 3_000_000, "copy": 100_000_000}
+
+
+@dataclass(frozen=True)
+class Cell:
+    group: str
+    transport: str  # ipcbench's name
+    mode: str
+    size: int
+    cpus: str  # "A,A" (one CPU) or "A,B"
+
+    @property
+    def label(self):
+        where = "1 CPU" if self.cpus.split(",")[0] == self.cpus.split(",")[1] else "2 CPUs"
+        return f"{self.transport} {self.size} B {self.mode} {where}"
+
+    @property
+    def minimal_mechanism(self):
+        return {"shm-spin": "shm"}.get(self.transport, self.transport)
+
+
+def cells_of(args):
+    first, second = args.cpus.split(",")
+    one, two = f"{first},{first}", f"{first},{second}"
+    cells = []
+    if "kernel" in args.groups:
+        cells += [Cell("kernel", m, "process", args.size, one) for m in KERNEL_MECHANISMS]
+    if "spin" in args.groups:
+        cells += [Cell("spin", "shm-spin", mode, size, two) for size in (8, 64) for mode in ("thread", "process")]
+    if "copy" in args.groups:
+        cells += [Cell("copy", "memcpy", "thread", size, one) for size in (8, 64)]
+    return cells
 
 
 def free_port():
@@ -33,34 +74,39 @@ def free_port():
 
 
 def run(command, log):
-    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
     log.write(f"$ {' '.join(command)}\n{result.stdout}{result.stderr}\n")
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} exited with {result.returncode}: {result.stderr.strip()}")
     return result.stdout
 
 
-def ipcbench_round(args, log, csv_path, mechanism, label, binary):
-    run([binary, "run", "-t", mechanism, "-m", "process", "-p", "same", "--cpus", f"{args.cpu},{args.cpu}",
-         "-s", str(args.size), "--duration", f"{args.seconds}s", "--repetitions", "1", "--table", "none", "--quiet",
+def ipcbench_round(args, log, csv_path, cell, label, binary):
+    placement = "same" if cell.cpus.split(",")[0] == cell.cpus.split(",")[1] else "cross"
+    run([binary, "run", "-t", cell.transport, "-m", cell.mode, "-p", placement, "--cpus", cell.cpus,
+         "-s", str(cell.size), "--duration", f"{args.seconds}s", "--repetitions", "1", "--table", "none", "--quiet",
          "--csv", csv_path], log)
     figures = {}
     with open(csv_path, newline="") as f:
         for row in csv.DictReader(f):
             if row["row"] == "rep" and row["status"] == "ok":
-                figures[(f"{label} p50", row["transport"])] = float(row["rtt_p50_ns"])
-                figures[(f"{label} mean", row["transport"])] = 1e9 / float(row["msgs_per_s"])
+                figures[f"{label} p50"] = float(row["rtt_p50_ns"])
+                figures[f"{label} mean"] = 1e9 / float(row["msgs_per_s"])
+                if row.get("floor_rtt_ns"):
+                    figures[f"{label} floor"] = float(row["floor_rtt_ns"])
     return figures
 
 
-def minimal_round(args, log, mechanism):
-    round_trips = str(int(args.seconds * 50_000))
-    out = run([MINIMAL, mechanism, str(args.cpu), str(args.size), round_trips], log)
+def minimal_round(args, log, cell):
+    round_trips = str(int(args.seconds * MINIMAL_RATE[cell.group]))
+    first, second = cell.cpus.split(",")
+    cpus = first if first == second else cell.cpus
+    out = run([MINIMAL, cell.minimal_mechanism, cpus, str(cell.size), round_trips, cell.mode], log)
     fields = dict(kv.split("=") for kv in out.split()[1:])
-    return {("minimal p50", mechanism): float(fields["p50_ns"]), ("minimal mean", mechanism): float(fields["mean_ns"])}
+    return {"minimal p50": float(fields["p50_ns"]), "minimal mean": float(fields["mean_ns"])}
 
 
-def with_server(command, log, body):
+def with_server(command, body):
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         time.sleep(0.5)
@@ -74,54 +120,81 @@ def with_server(command, log, body):
             server.wait()
 
 
-def sockperf_round(args, log, mechanism):
-    figures = {}
-    pin = ["taskset", "-c", str(args.cpu)]
-    if mechanism in ("tcp", "udp"):
-        flags = ["--tcp"] if mechanism == "tcp" else []
-        port = str(free_port())
-        out = with_server(pin + ["sockperf", "server", "-i", "127.0.0.1", "-p", port] + flags, log,
-                          lambda: run(pin + ["sockperf", "ping-pong", "-i", "127.0.0.1", "-p", port, "-m", str(args.size),
-                                             "-t", str(max(1, round(args.seconds))), "--full-rtt"] + flags, log))
-        p50 = re.search(r"percentile 50\.000 =\s+([0-9.]+)", out)
-        avg = re.search(r"avg-rtt=([0-9.]+)", out)
-        if p50:
-            figures[("sockperf p50", mechanism)] = float(p50.group(1)) * 1000
-        if avg:
-            figures[("sockperf mean", mechanism)] = float(avg.group(1)) * 1000
-    return figures
-
-
-def qperf_round(args, log, mechanism):
-    if mechanism not in ("tcp", "udp"):
+def sockperf_round(args, log, cell):
+    if cell.transport not in ("tcp", "udp"):
         return {}
-    pin = ["taskset", "-c", str(args.cpu)]
+    pin = ["taskset", "-c", cell.cpus.split(",")[0]]
+    flags = ["--tcp"] if cell.transport == "tcp" else []
     port = str(free_port())
-    out = with_server(pin + ["qperf", "-lp", port], log,
-                      lambda: run(pin + ["qperf", "-lp", port, "127.0.0.1", "-m", str(args.size), "-t", str(max(1, round(args.seconds))),
-                                         f"{mechanism}_lat"], log))
+    out = with_server(pin + ["sockperf", "server", "-i", "127.0.0.1", "-p", port] + flags,
+                      lambda: run(pin + ["sockperf", "ping-pong", "-i", "127.0.0.1", "-p", port, "-m", str(cell.size),
+                                         "-t", str(max(1, round(args.seconds))), "--full-rtt"] + flags, log))
     figures = {}
-    # qperf prints one-way latency (half the round trip) per test.
-    for mechanism, value, unit in re.findall(r"(tcp|udp)_lat:\s+latency\s+=\s+([0-9.]+)\s+(ns|us|ms)", out):
-        scale = {"ns": 1, "us": 1e3, "ms": 1e6}[unit]
-        figures[("qperf mean", mechanism)] = 2 * float(value) * scale
+    p50 = re.search(r"percentile 50\.000 =\s+([0-9.]+)", out)
+    avg = re.search(r"avg-rtt=([0-9.]+)", out)
+    if p50:
+        figures["sockperf p50"] = float(p50.group(1)) * 1000
+    if avg:
+        figures["sockperf mean"] = float(avg.group(1)) * 1000
     return figures
+
+
+def qperf_round(args, log, cell):
+    if cell.transport not in ("tcp", "udp"):
+        return {}
+    pin = ["taskset", "-c", cell.cpus.split(",")[0]]
+    port = str(free_port())
+    out = with_server(pin + ["qperf", "-lp", port],
+                      lambda: run(pin + ["qperf", "-lp", port, "127.0.0.1", "-m", str(cell.size),
+                                         "-t", str(max(1, round(args.seconds))), f"{cell.transport}_lat"], log))
+    # qperf prints one-way latency (half the round trip).
+    found = re.search(r"_lat:\s+latency\s+=\s+([0-9.]+)\s+(ns|us|ms)", out)
+    return {"qperf mean": 2 * float(found.group(1)) * {"ns": 1, "us": 1e3, "ms": 1e6}[found.group(2)]} if found else {}
+
+
+def table(args, builds, cells, samples):
+    tools = sorted({tool for (tool, _) in samples}, key=lambda t: (t.split()[1], t))
+    lines = [f"Round-trip time in ns, median of {args.rounds} interleaved rounds of {args.seconds:g} s; "
+             f"CPUs {args.cpus} (1 CPU: both sides on the first).", "",
+             "| cell | " + " | ".join(tools) + " | " +
+             " | ".join(f"{label} {kind} / best other {kind}" for label, _ in builds for kind in ("p50", "mean")) + " |",
+             "|---|" + "---|" * (len(tools) + 2 * len(builds))]
+    for cell in cells:
+        median = {t: statistics.median(samples[(t, cell)]) for t in tools if (t, cell) in samples}
+        figures = [f"{median[t]:.1f}" if t in median and median[t] < 100 else f"{median[t]:.0f}" if t in median else "-"
+                   for t in tools]
+
+        def ratio(label, kind):
+            ours = median.get(f"{label} {kind}")
+            others = [v for t, v in median.items() if t.endswith(f" {kind}") and not t.startswith("ipcbench")]
+            return f"{ours / min(others):.3f}" if ours and others else "-"
+
+        ratios = [ratio(label, kind) for label, _ in builds for kind in ("p50", "mean")]
+        lines.append(f"| {cell.label} | " + " | ".join(figures) + " | " + " | ".join(ratios) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=2)
-    parser.add_argument("--cpu", type=int, default=0)
-    parser.add_argument("--size", type=int, default=64)
+    parser.add_argument("--cpus", default="0,1", help="A,B: one-CPU cells run on A, two-CPU cells on A and B")
+    parser.add_argument("--size", type=int, default=64, help="payload of the kernel group's cells")
+    parser.add_argument("--groups", default=",".join(GROUPS))
     parser.add_argument("-o", "--out", default=os.path.join(ROOT, "results/tools"))
     parser.add_argument("--ipcbench", action="append", default=[], metavar="LABEL=PATH",
                         help="an ipcbench binary to measure (default: ipcbench=build/harness/app/ipcbench)")
     args = parser.parse_args()
+    args.groups = args.groups.split(",")
+    unknown = [g for g in args.groups if g not in GROUPS]
+    if unknown:
+        sys.exit(f"compare_tools.py: error: --groups {unknown[0]!r} is not one of {', '.join(GROUPS)}")
+    if not re.fullmatch(r"\d+,\d+", args.cpus) or len(set(args.cpus.split(","))) != 2:
+        sys.exit(f"compare_tools.py: error: --cpus {args.cpus!r} must be two different CPUs, A,B")
     builds = [tuple(b.split("=", 1)) for b in args.ipcbench] or [("ipcbench", IPCBENCH)]
     if any(len(b) != 2 or not b[0].startswith("ipcbench") for b in builds):
         sys.exit("compare_tools.py: error: --ipcbench expects LABEL=PATH with a LABEL starting 'ipcbench'")
-    for tool in ("sockperf", "qperf", "taskset"):
+    for tool in ("sockperf", "qperf", "taskset") if "kernel" in args.groups else ():
         if not shutil.which(tool):
             sys.exit(f"compare_tools.py: error: {tool} is not installed (apt-get install {tool})")
     for binary in [MINIMAL, *(path for _, path in builds)]:
@@ -129,40 +202,25 @@ def main():
             sys.exit(f"compare_tools.py: error: {binary} is missing: run scripts/setup.sh first")
     os.makedirs(args.out, exist_ok=True)
 
+    cells = cells_of(args)
     samples = {}
     with open(os.path.join(args.out, "raw.log"), "w") as log:
         for r in range(1, args.rounds + 1):
-            # Every tool back to back for one mechanism, so that a phase of the host hits them alike.
-            for mechanism in MECHANISMS:
-                rounds = [ipcbench_round(args, log, os.path.join(args.out, f"{label}-{mechanism}-round{r}.csv"), mechanism,
-                                         label, path) for label, path in builds]
-                for figures in (*rounds, minimal_round(args, log, mechanism),
-                                sockperf_round(args, log, mechanism), qperf_round(args, log, mechanism)):
-                    for key, value in figures.items():
-                        samples.setdefault(key, []).append(value)
+            # Every tool back to back for one cell, so that a phase of the host hits them alike.
+            for cell in cells:
+                name = cell.label.replace(" ", "-")
+                rounds = [ipcbench_round(args, log, os.path.join(args.out, f"{label}-{name}-round{r}.csv"), cell, label, path)
+                          for label, path in builds]
+                for figures in (*rounds, minimal_round(args, log, cell), sockperf_round(args, log, cell),
+                                qperf_round(args, log, cell)):
+                    for tool, value in figures.items():
+                        samples.setdefault((tool, cell), []).append(value)
             print(f"round {r}/{args.rounds} done", file=sys.stderr)
 
-    tools = sorted({tool for tool, _ in samples}, key=lambda t: (t.split()[1], t))
-    lines = [f"Round-trip time in ns, median of {args.rounds} interleaved rounds of {args.seconds:g} s, "
-             f"{args.size} B each way, both sides pinned to CPU {args.cpu}.", "",
-             "| mechanism | " + " | ".join(tools) + " | " +
-             " | ".join(f"{label} {kind} / best other {kind}" for label, _ in builds for kind in ("p50", "mean")) + " |",
-             "|---|" + "---|" * (len(tools) + 2 * len(builds))]
-    for mechanism in MECHANISMS:
-        median = {t: statistics.median(samples[(t, mechanism)]) for t in tools if (t, mechanism) in samples}
-        cells = [f"{median[t]:.0f}" if t in median else "-" for t in tools]
-
-        def ratio(label, kind):
-            ours = median.get(f"{label} {kind}")
-            others = [v for t, v in median.items() if t.endswith(kind) and not t.startswith("ipcbench")]
-            return f"{ours / min(others):.3f}" if ours and others else "-"
-
-        ratios = [ratio(label, kind) for label, _ in builds for kind in ("p50", "mean")]
-        lines.append(f"| {mechanism} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
-    table = "\n".join(lines) + "\n"
+    text = table(args, builds, cells, samples)
     with open(os.path.join(args.out, "comparison.md"), "w") as f:
-        f.write(table)
-    print(table)
+        f.write(text)
+    print(text)
 
 
 if __name__ == "__main__":

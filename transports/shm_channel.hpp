@@ -16,6 +16,18 @@ namespace ipcbench {
 inline constexpr std::size_t kShmMaxPayloadBytes = std::size_t{1} << 20;
 inline constexpr std::size_t kCacheLineBytes = 64;
 
+// When both slots fit in one cache line they share it on purpose: a round trip then moves
+// one line back and forth, which is the floor `ipcbench limits` measures. Larger slots
+// each start on a line of their own, so the two directions never falsely share one.
+constexpr std::size_t shm_slot_stride(std::size_t slot_bytes) noexcept {
+  return slot_bytes <= kCacheLineBytes / 2 ? kCacheLineBytes / 2
+                                           : (slot_bytes + kCacheLineBytes - 1) / kCacheLineBytes * kCacheLineBytes;
+}
+constexpr CacheLines shm_cache_lines(std::size_t slot_bytes) noexcept {
+  if (slot_bytes <= kCacheLineBytes / 2) return {1, true};
+  return {shm_slot_stride(slot_bytes) / kCacheLineBytes, false};
+}
+
 // A Signal policy has
 //   kInfo               the transport's TransportInfo;
 //   Slot                what lives in the mapping right before each slot's payload (a sequence
@@ -29,9 +41,15 @@ inline constexpr std::size_t kCacheLineBytes = 64;
 template <class Signal>
 class ShmChannel {
   using Slot = typename Signal::Slot;
+ public:
   // A Slot sits right before its payload, so that a spinning sequence word shares its cache
   // line with the first payload bytes and a small message crosses in one line transfer.
   static constexpr std::size_t kPayloadOffset = std::is_empty_v<Slot> ? 0 : (sizeof(Slot) + 7) / 8 * 8;
+  static constexpr CacheLines cache_lines(std::size_t payload_bytes) noexcept {
+    return shm_cache_lines(kPayloadOffset + payload_bytes);
+  }
+
+ private:
 
   struct Place {
     Slot* slot;
@@ -39,7 +57,11 @@ class ShmChannel {
   };
 
  public:
-  static constexpr TransportInfo kInfo = Signal::kInfo;
+  static constexpr TransportInfo kInfo = [] {
+    TransportInfo info = Signal::kInfo;
+    info.cache_lines = &ShmChannel::cache_lines;
+    return info;
+  }();
 
   template <class Side>
   class Endpoint {
@@ -64,13 +86,8 @@ class ShmChannel {
     std::uint64_t received_ = 0;
   };
 
-  // When both slots fit in one cache line they share it on purpose: a round trip then moves
-  // one line back and forth, which is the floor `ipcbench limits` measures. Larger slots
-  // each start on a line of their own, so the two directions never falsely share one.
   explicit ShmChannel(const TransportSetup& setup)
-      : slot_stride_(kPayloadOffset + setup.payload_bytes <= kCacheLineBytes / 2
-                         ? kCacheLineBytes / 2
-                         : (kPayloadOffset + setup.payload_bytes + kCacheLineBytes - 1) / kCacheLineBytes * kCacheLineBytes),
+      : slot_stride_(shm_slot_stride(kPayloadOffset + setup.payload_bytes)),
         mapping_(std::make_shared<sys::Mapping>(2 * slot_stride_)),
         request_(place(0)),
         reply_(place(slot_stride_)),

@@ -300,5 +300,19 @@ TYPED_TEST(LossTest, WrongSizedDatagramIsAProtocolError) {
   EXPECT_THROW(server.receive(large), ProtocolError);  // short
 }
 
+// The floor beside a spinner moves what its messages move: one line both ways while both
+// slots (an 8-byte sequence word and the payload each) fit in 32 bytes, else whole lines each way.
+TEST(ShmLayout, CacheLinesFollowTheSlots) {
+  constexpr auto lines = ShmSpin::kInfo.cache_lines;
+  static_assert(lines != nullptr);
+  EXPECT_EQ(lines(1), (CacheLines{1, true}));
+  EXPECT_EQ(lines(24), (CacheLines{1, true}));
+  EXPECT_EQ(lines(25), (CacheLines{1, false}));
+  EXPECT_EQ(lines(56), (CacheLines{1, false}));
+  EXPECT_EQ(lines(57), (CacheLines{2, false}));
+  EXPECT_EQ(lines(64), (CacheLines{2, false}));
+  EXPECT_EQ(lines(1024), (CacheLines{17, false}));
+}
+
 }  // namespace
 }  // namespace ipcbench
