@@ -83,6 +83,9 @@ Ends make_udp() {
   if (connect(c, reinterpret_cast<sockaddr*>(&to_s), sizeof(to_s)) != 0 ||
       connect(s, reinterpret_cast<sockaddr*>(&to_c), sizeof(to_c)) != 0)
     die("connect udp");
+  // Loopback does not drop a ping-pong's datagrams, but a client must not wait forever if it does.
+  const timeval two_seconds{2, 0};
+  if (setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &two_seconds, sizeof(two_seconds)) != 0) die("SO_RCVTIMEO");
   return {c, c, s, s};
 }
 

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -95,9 +97,12 @@ Figures ping_pong(const Options& options, Serve&& serve, Client&& client, Stop&&
   pid_t child = -1;
   std::thread server;
   if (options.mode == Mode::process) {
+    const pid_t parent = getpid();
     child = fork();
     if (child < 0) die("fork");
     if (child == 0) {
+      // A client that dies (a lost datagram, a failed check) takes its server with it.
+      if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) _exit(1);
       pin(options.server_cpu);
       serve();
       _exit(0);
