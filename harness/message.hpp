@@ -30,12 +30,12 @@ class Header {
       std::memcpy(message.data(), &sequence, width_);
   }
   [[nodiscard]] std::uint64_t read(std::span<const std::byte> message) const noexcept {
-    std::uint64_t value;
-    if (width_ == 8) [[likely]] {
+    std::uint64_t value = 0;
+    if (width_ == 8) [[likely]]
       std::memcpy(&value, message.data(), 8);
-      return value;
-    }
-    return read_short(message);
+    else
+      std::memcpy(&value, message.data(), width_);
+    return value;
   }
   void mark_reply(std::span<std::byte> message) const noexcept { stamp(message, ~read(message) & mask_); }
   [[nodiscard]] bool is_reply_to(std::span<const std::byte> message, std::uint64_t sequence) const noexcept {
@@ -47,13 +47,6 @@ class Header {
   [[nodiscard]] std::uint64_t mask() const noexcept { return mask_; }
 
  private:
-  // A variable-width copy would give the 8-byte path's value a home on the stack.
-  [[gnu::noinline]] std::uint64_t read_short(std::span<const std::byte> message) const noexcept {
-    std::uint64_t value = 0;
-    std::memcpy(&value, message.data(), width_);
-    return value;
-  }
-
   std::size_t width_;
   std::uint64_t mask_;
 };

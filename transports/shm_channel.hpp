@@ -50,7 +50,6 @@ class ShmChannel {
   }
 
  private:
-
   struct Place {
     Slot* slot;
     std::byte* payload;
