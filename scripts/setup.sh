@@ -14,11 +14,27 @@ done
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}" >&2
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update -qq
+  $sudo apt-get update -qq >&2
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 build_dir=${1:-build}
 shift || true
-cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" "$@" >/dev/null
-cmake --build "$build_dir" -j"$(nproc)"
+# stdout belongs to what runs after set-up (scripts/run.sh > table.txt is the table): one line
+# per step on stderr, the full log in a file that is shown when a step fails.
+mkdir -p "$build_dir"
+log="$build_dir/setup.log"
+: >"$log"
+step() {
+  local what=$1
+  shift
+  echo "setup: $what (log: $log)" >&2
+  if ! "$@" >>"$log" 2>&1; then
+    echo "setup: $what failed; the log follows" >&2
+    cat "$log" >&2
+    exit 1
+  fi
+}
+step "configuring ${BUILD_TYPE:-Release} in $build_dir" \
+  cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" "$@"
+step "building with $(nproc) jobs" cmake --build "$build_dir" -j"$(nproc)"
