@@ -129,9 +129,20 @@ int serve_command(Registry registry, const ServeOptions& options) {
 }
 
 int parse_and_run(int argc, char** argv, const CliFlavour& flavour) {
-  CLI::App app("ipcbench: IPC round-trip latency and messages/sec, one harness for every transport");
+  CLI::App app("ipcbench: IPC round-trip latency and messages/sec, one harness for every transport.\n"
+               "With no subcommand it runs the default suite (every transport, both modes and placements,\n"
+               "64 B, 5 repetitions of 80 ms passes, ipcbench-results.csv), which takes run's options.");
   app.set_version_flag("--version", std::string(IPCBENCH_VERSION) + " (" + IPCBENCH_GIT_COMMIT + ")");
   app.require_subcommand(0, 1);
+
+  // The default suite (no subcommand) takes run's options with its own defaults: every
+  // transport, both modes and placements, 64 B, passes short enough that the whole matrix
+  // takes under a minute on two CPUs.
+  RunOptions suite;
+  suite.duration = "80ms";
+  suite.repetitions = "5";
+  suite.csv = "ipcbench-results.csv";
+  add_measurement_options(app, suite, false);
 
   RunOptions run_options;
   CLI::App* run_cmd = app.add_subcommand("run", "measure a matrix of cells (transport x mode x placement x size)");
@@ -176,6 +187,14 @@ int parse_and_run(int argc, char** argv, const CliFlavour& flavour) {
     return kExitUsage;
   }
 
+  // Before a subcommand they would be the default suite's, which is not what runs.
+  if (!app.get_subcommands().empty())
+    for (const CLI::Option* option : app.get_options())
+      if (option->count() > 0 && option->get_name() != "--help" && option->get_name() != "--version")
+        throw UsageError(fmt::format("{} before '{}' is an option of the default suite; put it after '{}'",
+                                     option->get_name(), app.get_subcommands().front()->get_name(),
+                                     app.get_subcommands().front()->get_name()));
+
   const Registry registry = flavour.registry;
   if (app.got_subcommand("list")) return list(registry);
   if (app.got_subcommand("schema")) return schema();
@@ -200,12 +219,7 @@ int parse_and_run(int argc, char** argv, const CliFlavour& flavour) {
     if (flavour.apply_run_options) flavour.apply_run_options();
     return run_request(registry, build_request(registry, run_options), run_options);
   }
-  // The default suite: every transport, both modes and placements, 64 B, short passes so
-  // that the whole matrix takes under a minute on two CPUs.
-  RunOptions suite;
-  suite.duration = "80ms";
-  suite.repetitions = "5";
-  suite.csv = "ipcbench-results.csv";
+  suite.transports_given = app.count("--transports") > 0;
   const int status = run_request(registry, build_request(registry, suite), suite);
   fmt::print(stderr, "ipcbench: results written to {}\n", suite.csv);
   return status;
