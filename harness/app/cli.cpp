@@ -188,12 +188,13 @@ int parse_and_run(int argc, char** argv, const CliFlavour& flavour) {
   }
 
   // Before a subcommand they would be the default suite's, which is not what runs.
-  if (!app.get_subcommands().empty())
+  if (!app.get_subcommands().empty()) {
+    const std::string subcommand = app.get_subcommands().front()->get_name();
     for (const CLI::Option* option : app.get_options())
-      if (option->count() > 0 && option->get_name() != "--help" && option->get_name() != "--version")
+      if (option->count() > 0)
         throw UsageError(fmt::format("{} before '{}' is an option of the default suite; put it after '{}'",
-                                     option->get_name(), app.get_subcommands().front()->get_name(),
-                                     app.get_subcommands().front()->get_name()));
+                                     option->get_name(), subcommand, subcommand));
+  }
 
   const Registry registry = flavour.registry;
   if (app.got_subcommand("list")) return list(registry);
