@@ -24,6 +24,7 @@ struct Manifest {
   double timer_overhead_ns = 0;
   std::string cpus;  // "A;B"
   std::string hostname;
+  std::string config;  // the effective configuration as a command line; not sent to a host-mode peer
 
   static Manifest collect(const Clock& clock, int cpu_a, int cpu_b);
 };

@@ -110,6 +110,8 @@ std::vector<Column> build_columns() {
   for (const ManifestField& field : kManifestFields)
     c.push_back({std::string(field.name), field.unit, ColumnKind::run, field.meaning,
                  [&field](const RowView& r) { return field.value(r.manifest); }});
+  c.push_back({"config", "", ColumnKind::run, "the effective configuration as the command line that reproduces it (--print-config: as TOML)",
+               [](const RowView& r) { return text(r.manifest.config); }});
   for (const ManifestField& field : kManifestFields)
     c.push_back({fmt::format("server_{}", field.name), field.unit, ColumnKind::server, field.meaning,
                  [&field](const RowView& r) -> Value {

@@ -11,6 +11,12 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# The manifest's fields: each is a run column and, of a host-mode server, a server_ column.
+_MANIFEST_FIELDS = (("cpu_model", ""), ("cpu_count", "count"), ("kernel", ""), ("virtualization", ""),
+                    ("governor", ""), ("compiler", ""), ("compiler_flags", ""), ("build_type", ""),
+                    ("sanitizer", ""), ("ipcbench_version", ""), ("git_commit", ""), ("timer_source", ""),
+                    ("timer_overhead_ns", "ns"), ("cpus", ""), ("hostname", ""))
+
 # The result schema, as `ipcbench schema` prints it (harness/schema.cpp); a test holds the two
 # to each other. (column, unit, kind): key columns name a cell, metric and spread columns are
 # numbers, run columns are the machine manifest, server columns the host-mode server's.
@@ -48,12 +54,9 @@ SCHEMA = (
     ("achieved_rps_min", "1/s", "spread"), ("achieved_rps_max", "1/s", "spread"), ("achieved_rps_cv", "ratio", "spread"),
     ("latency_p99_ns_min", "ns", "spread"), ("latency_p99_ns_max", "ns", "spread"), ("latency_p99_ns_cv", "ratio", "spread"),
     ("stable", "flag", "spread"),
-) + tuple((f"{prefix}{name}", unit, kind)
-          for prefix, kind in (("", "run"), ("server_", "server"))
-          for name, unit in (("cpu_model", ""), ("cpu_count", "count"), ("kernel", ""), ("virtualization", ""),
-                             ("governor", ""), ("compiler", ""), ("compiler_flags", ""), ("build_type", ""),
-                             ("sanitizer", ""), ("ipcbench_version", ""), ("git_commit", ""), ("timer_source", ""),
-                             ("timer_overhead_ns", "ns"), ("cpus", ""), ("hostname", "")))
+) + tuple((name, unit, "run") for name, unit in _MANIFEST_FIELDS) + (
+    ("config", "", "run"),
+) + tuple((f"server_{name}", unit, "server") for name, unit in _MANIFEST_FIELDS)
 
 KEY_COLUMNS = tuple(name for name, _, kind in SCHEMA if kind == "key")
 # The dimensions every file has had since the first; later ones are optional (empty: absent).

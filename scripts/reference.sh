@@ -8,14 +8,10 @@ out=results/reference
 mkdir -p "$out"
 bin=build/harness/app/ipcbench
 
-# The default suite's cells and settings, written where we want them.
-"$bin" run --duration 80ms --repetitions 5 --quiet \
+# What each run measures is in its config file; the CSV row's config column repeats it.
+"$bin" run --config configs/reference-suite.toml \
   --csv "$out/default-suite.csv" --json "$out/default-suite.json" | tee "$out/default-suite.txt"
-
-# 1 B to 64 KiB, process mode (memcpy: thread), both placements; udp stops at 65507 B, so it is left out.
-"$bin" run -m process,thread -p cross,same -s 1,64,512,4K,16K,64K --duration 60ms --repetitions 3 --quiet \
-  -t memcpy,shm-spin,shm-sem,eventfd,pipe,unix,tcp,epoll \
-  --csv "$out/payload-sweep.csv" | tee "$out/payload-sweep.txt"
+"$bin" run --config configs/reference-sweep.toml --csv "$out/payload-sweep.csv" | tee "$out/payload-sweep.txt"
 
 /usr/bin/python3 scripts/plot.py "$out/default-suite.csv" -o "$out/plots/default-suite"
 /usr/bin/python3 scripts/plot.py "$out/payload-sweep.csv" -o "$out/plots/payload-sweep"

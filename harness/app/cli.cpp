@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "harness/app/cli_options.hpp"
+#include "harness/app/config_file.hpp"
 #include "harness/app/load_command.hpp"
 #include "harness/app/run_reported.hpp"
 #include "servers/registry.hpp"
@@ -63,7 +64,7 @@ void add_measurement_options(CLI::App& cmd, RunOptions& o, bool host) {
 int run_request(Registry registry, SuiteRequest request, const RunOptions& options) {
   std::unique_ptr<Reporter> table;
   if (options.table == "seed") table = std::make_unique<TableReporter>(stdout);
-  const ReportedOutput output{options.csv, options.json, options.quiet, request.repetitions};
+  const ReportedOutput output{options.csv, options.json, options.quiet, request.repetitions, options.config};
   return run_reported(output, std::move(table), request.settings.cpus,
                       [&](const Clock& clock, const Manifest& manifest, std::span<Reporter* const> reporters) {
                         request.settings.clock = &clock;
@@ -134,6 +135,18 @@ int parse_and_run(int argc, char** argv, const CliFlavour& flavour) {
                "64 B, 5 repetitions of 80 ms passes, ipcbench-results.csv), which takes run's options.");
   app.set_version_flag("--version", std::string(IPCBENCH_VERSION) + " (" + IPCBENCH_GIT_COMMIT + ")");
   app.require_subcommand(0, 1);
+  // A default shows in --help and in --print-config, so the effective configuration is whole.
+  app.option_defaults()->always_capture_default();
+  // The command line wins over the file; a key the file names that no option has is an
+  // error, not silently dropped.
+  app.set_config("--config", "",
+                 "read options from a TOML file: top-level keys for the default suite, [run], [ping], [load] and [serve] "
+                 "sections for those commands (ipcbench COMMAND --print-config writes one); the command line wins");
+  app.allow_config_extras(CLI::config_extras_mode::error);
+  const auto config_reader = std::make_shared<SuiteConfigReader>(app);
+  app.config_formatter(config_reader);
+  bool print_config = false;
+  app.add_flag("--print-config", print_config, "write the effective configuration as TOML and exit without measuring");
 
   // The default suite (no subcommand) takes run's options with its own defaults: every
   // transport, both modes and placements, 64 B, passes short enough that the whole matrix
@@ -147,15 +160,18 @@ int parse_and_run(int argc, char** argv, const CliFlavour& flavour) {
   RunOptions run_options;
   CLI::App* run_cmd = app.add_subcommand("run", "measure a matrix of cells (transport x mode x placement x size)");
   add_measurement_options(*run_cmd, run_options, false);
+  run_cmd->fallthrough();  // to --config and --print-config
   if (flavour.add_run_options) flavour.add_run_options(*run_cmd);
 
   RunOptions ping_options;
   CLI::App* ping_cmd = app.add_subcommand("ping", "host mode client: measure round trips to `ipcbench serve` on HOST:PORT");
   add_measurement_options(*ping_cmd, ping_options, true);
+  ping_cmd->fallthrough();
 
   LoadOptions load_options;
   CLI::App* load_cmd = app.add_subcommand("load", "servers under load: architectures x connections x rate x workload, open loop");
   add_load_options(*load_cmd, load_options);
+  load_cmd->fallthrough();
 
   ServeOptions serve_options;
   ArchServeOptions arch_serve_options;
@@ -167,6 +183,7 @@ int parse_and_run(int argc, char** argv, const CliFlavour& flavour) {
   serve_cmd->add_option("--peer-timeout", serve_options.peer_timeout, "a client silent this long is dropped (default 2s)");
   serve_cmd->add_option("--sessions", serve_options.sessions, "stop after this many sessions (default: until SIGINT/SIGTERM)");
   add_arch_serve_options(*serve_cmd, arch_serve_options);
+  serve_cmd->fallthrough();
 
   app.add_subcommand("list", "transports, their shape, modes and limits");
   app.add_subcommand("schema", "the columns of the CSV and JSON results: name, unit, kind, meaning");
@@ -182,19 +199,41 @@ int parse_and_run(int argc, char** argv, const CliFlavour& flavour) {
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
+  } catch (const CLI::ConfigError& e) {
+    // CLI11 says "INI was not able to parse run.size"; say which key of which file.
+    std::string what = e.what();
+    if (const auto at = what.rfind(' '); at != std::string::npos) what = what.substr(at + 1);
+    if (what.ends_with(".++")) what = "[" + what.substr(0, what.size() - 3) + "]";
+    fmt::print(stderr, "ipcbench: error: --config: '{}' is not an option or section ipcbench knows (keys are long option names, "
+                       "sections run, ping, load, serve; see ipcbench --print-config)\n", what);
+    return kExitUsage;
   } catch (const CLI::ParseError& e) {
     fmt::print(stderr, "ipcbench: error: {} (see ipcbench --help)\n", e.what());
     return kExitUsage;
   }
 
-  // Before a subcommand they would be the default suite's, which is not what runs.
-  if (!app.get_subcommands().empty()) {
-    const std::string subcommand = app.get_subcommands().front()->get_name();
-    for (const CLI::Option* option : app.get_options())
-      if (option->count() > 0)
-        throw UsageError(fmt::format("{} before '{}' is an option of the default suite; put it after '{}'",
-                                     option->get_name(), subcommand, subcommand));
+  // Typed with a subcommand they would be the default suite's, which is not what runs: before
+  // 'run', or not one of the other subcommand's own (they fall through to the suite).
+  CLI::App* const command = app.get_subcommands().empty() ? &app : app.get_subcommands().front();
+  if (command != &app) {
+    const std::string subcommand = command->get_name();
+    for (const std::string& option : config_reader->typed_suite_options()) {
+      if (subcommand == "run")
+        throw UsageError(fmt::format("{} before 'run' is an option of the default suite; put it after 'run'", option));
+      throw UsageError(fmt::format("{} is not an option of '{}' (see ipcbench {} --help)", option, subcommand, subcommand));
+    }
   }
+  if (print_config) {
+    if (command != &app && command != run_cmd && command != ping_cmd && command != load_cmd && command != serve_cmd)
+      throw UsageError(fmt::format("--print-config with '{}': it is for the default suite, run, ping, load and serve",
+                                   command->get_name()));
+    fmt::print("{}", effective_config_toml(*command));
+    return 0;
+  }
+  suite.config = effective_config_command_line(app);
+  run_options.config = effective_config_command_line(*run_cmd);
+  ping_options.config = effective_config_command_line(*ping_cmd);
+  load_options.config = effective_config_command_line(*load_cmd);
 
   const Registry registry = flavour.registry;
   if (app.got_subcommand("list")) return list(registry);

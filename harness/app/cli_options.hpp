@@ -29,6 +29,7 @@ struct RunOptions {
   std::string table = "seed";
   bool quiet = false;
   bool transports_given = false;  // an explicit -t makes a size none of them can carry an error
+  std::string config;             // the effective configuration as a command line, for the manifest
 };
 
 struct ServeOptions {

@@ -247,7 +247,7 @@ int run_load(const LoadOptions& o) {
 
   std::unique_ptr<Reporter> table;
   if (o.table == "load") table = std::make_unique<LoadTableReporter>(stdout, slo_label(settings.slo));
-  const ReportedOutput output{o.csv, o.json, o.quiet, static_cast<int>(repetitions)};
+  const ReportedOutput output{o.csv, o.json, o.quiet, static_cast<int>(repetitions), o.config};
   return run_reported(output, std::move(table), {settings.generator_cpus.front(), settings.server_cpus.front()},
                       [&](const Clock&, const Manifest& manifest, std::span<Reporter* const> reporters) {
                         const auto run = [&](std::size_t i, int) { return run_load_repetition(cells[i].spec, settings); };

@@ -30,6 +30,7 @@ struct LoadOptions {
   std::string json;
   std::string table = "load";
   bool quiet = false;
+  std::string config;  // the effective configuration as a command line, for the manifest
 };
 
 void add_load_options(CLI::App& load, LoadOptions& options);

@@ -37,7 +37,8 @@ int run_reported(const ReportedOutput& output, std::unique_ptr<Reporter> table, 
   for (const auto& r : owned) reporters.push_back(r.get());
 
   const Clock clock = Clock::calibrate();
-  const Manifest manifest = Manifest::collect(clock, cpus[0], cpus[1]);
+  Manifest manifest = Manifest::collect(clock, cpus[0], cpus[1]);
+  manifest.config = output.config;
   install_interrupt_handlers();
   const SuiteOutcome outcome = run(clock, manifest, reporters);
   if (csv && !csv->error().empty())

@@ -18,6 +18,7 @@ struct ReportedOutput {
   std::string json;
   bool quiet = false;
   int repetitions = 1;  // for the progress line
+  std::string config;   // the manifest's config: how to reproduce the run
 };
 
 using ReportedRun = std::function<SuiteOutcome(const Clock&, const Manifest&, std::span<Reporter* const>)>;
