@@ -200,7 +200,7 @@ int parse_and_run(int argc, char** argv, const CliFlavour& flavour) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ConfigError& e) {
-    // CLI11 says "INI was not able to parse run.size"; say which key of which file.
+    // CLI11 says "INI was not able to parse run.size"; name the key and what keys there are.
     std::string what = e.what();
     if (const auto at = what.rfind(' '); at != std::string::npos) what = what.substr(at + 1);
     if (what.ends_with(".++")) what = "[" + what.substr(0, what.size() - 3) + "]";
