@@ -24,9 +24,8 @@ class CsvReporter final : public Reporter {
   void on_repetition(const CellRecord& record, int repetition) override;
   void on_cell_done(const CellRecord& record) override;
 
-  // The first write error, or empty. After one, no more rows are written and the file ends
-  // with the last whole row: the run goes on and its other reporters keep every cell.
-  [[nodiscard]] const std::string& error() const noexcept { return error_; }
+  // After a write error the file ends with the last whole row.
+  [[nodiscard]] std::string_view write_error() const noexcept override { return error_; }
 
  private:
   bool write_row(const std::string& row);

@@ -4,21 +4,18 @@
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
+#include <fmt/format.h>
+#include <stdexcept>
 
 namespace ipcbench {
 namespace {
 
 using Histogram = LatencyHistogram;
 
-// Inverse of bucket_index(): the middle of the range of values that share bucket `index`.
+// The middle of the range of values that share bucket `index`.
 std::uint64_t bucket_midpoint(std::size_t index) noexcept {
-  if (index < Histogram::kLinearLimit) return index;
-  const std::uint64_t offset = index - Histogram::kLinearLimit;
-  const auto shift = static_cast<int>(offset / Histogram::kSubBuckets);
-  const std::uint64_t sub = offset % Histogram::kSubBuckets;
-  const std::uint64_t lowest = (Histogram::kSubBuckets + sub) << shift;
-  const std::uint64_t width = std::uint64_t{1} << shift;
-  return lowest + (width - 1) / 2;
+  const std::uint64_t low = Histogram::bucket_low(index);
+  return low + (Histogram::bucket_high(index) - low) / 2;
 }
 
 // The 1-based position in sorted order that percentile p names: ceil(p/100 * count).
@@ -53,17 +50,41 @@ double LatencyHistogram::stddev() const noexcept {
   return variance > 0 ? std::sqrt(variance) : 0.0;
 }
 
-std::uint64_t LatencyHistogram::percentile(double p) const noexcept {
-  if (count_ == 0) return 0;
-  if (!(p > 0)) return min();
-  if (p >= 100) return max();
-  const std::uint64_t rank = percentile_rank(p, count_);
+PercentilePoint LatencyHistogram::percentile_point(double p) const noexcept {
+  if (count_ == 0) return {};
+  if (p >= 100) return {max(), count_};
+  const std::uint64_t rank = p > 0 ? percentile_rank(p, count_) : 1;
   std::uint64_t seen = 0;
   for (std::size_t i = 0; i < kBucketCount; ++i) {
     seen += buckets_[i];
-    if (seen >= rank) return std::clamp(bucket_midpoint(i), min(), max());
+    if (seen >= rank) return {p > 0 ? std::clamp(bucket_midpoint(i), min(), max()) : min(), seen};
   }
-  return max();
+  return {max(), count_};
+}
+
+LatencyHistogram LatencyHistogram::rebuild(std::span<const HistogramBucket> buckets, const HistogramTotals& totals) {
+  LatencyHistogram h;
+  std::uint64_t counted = 0;
+  for (const HistogramBucket& b : buckets) {
+    const std::size_t index = b.low <= kMaxValueNs ? bucket_index(b.low) : kBucketCount;
+    if (index >= kBucketCount || bucket_low(index) != b.low || bucket_high(index) != b.high)
+      throw std::invalid_argument(fmt::format("[{}, {}] is not a bucket of ipcbench's histogram", b.low, b.high));
+    h.buckets_[index] += b.count;
+    counted += b.count;
+  }
+  if (counted != totals.count)
+    throw std::invalid_argument(fmt::format("the buckets hold {} values but the count is {}", counted, totals.count));
+  if (totals.count > 0 && (totals.min > totals.max || h.buckets_[bucket_index(std::min(totals.min, kMaxValueNs))] == 0 ||
+                           h.buckets_[bucket_index(std::min(totals.max, kMaxValueNs))] == 0))
+    throw std::invalid_argument(fmt::format("min {} and max {} do not lie in non-empty buckets", totals.min, totals.max));
+  h.count_ = totals.count;
+  if (totals.count > 0) {
+    h.min_ = totals.min;
+    h.max_ = totals.max;
+  }
+  h.sum_ = totals.sum;
+  h.sum_squares_ = totals.sum_squares;
+  return h;
 }
 
 }  // namespace ipcbench

@@ -3,9 +3,32 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 #include <type_traits>
 
 namespace ipcbench {
+
+// A non-empty bucket as it is written out: the inclusive range of values it holds, and how many.
+struct HistogramBucket {
+  std::uint64_t low = 0;
+  std::uint64_t high = 0;
+  std::uint64_t count = 0;
+};
+
+// What a histogram knows beyond its buckets; with them, enough to rebuild it exactly.
+struct HistogramTotals {
+  std::uint64_t count = 0;
+  std::uint64_t min = 0;
+  std::uint64_t max = 0;
+  double sum = 0;
+  double sum_squares = 0;
+};
+
+// A percentile's value and how many recorded values are at most its bucket's top.
+struct PercentilePoint {
+  std::uint64_t value = 0;
+  std::uint64_t count_at_or_below = 0;
+};
 
 // Values below kLinearLimit get a bucket each; above, every power of two is split into
 // kSubBuckets linear buckets, so a bucket is at most 1/128 of its value wide and its
@@ -40,7 +63,19 @@ class LatencyHistogram {
   [[nodiscard]] double mean() const noexcept;
   [[nodiscard]] double stddev() const noexcept;
   // The value at rank ceil(p/100 * count) in sorted order, within 1%; p in [0, 100].
-  [[nodiscard]] std::uint64_t percentile(double p) const noexcept;
+  [[nodiscard]] std::uint64_t percentile(double p) const noexcept { return percentile_point(p).value; }
+  [[nodiscard]] PercentilePoint percentile_point(double p) const noexcept;
+
+  [[nodiscard]] HistogramTotals totals() const noexcept { return {count_, min(), max_, sum_, sum_squares_}; }
+  // f(HistogramBucket) for each non-empty bucket, lowest first.
+  template <class F>
+  void for_each_bucket(F&& f) const {
+    for (std::size_t i = 0; i < kBucketCount; ++i)
+      if (buckets_[i] != 0) f(HistogramBucket{bucket_low(i), bucket_high(i), buckets_[i]});
+  }
+  // The histogram that for_each_bucket and totals() described; std::invalid_argument names
+  // what does not fit (a range that is not one of these buckets, counts that do not add up).
+  static LatencyHistogram rebuild(std::span<const HistogramBucket> buckets, const HistogramTotals& totals);
 
   static constexpr std::size_t bucket_index(std::uint64_t value) noexcept {
     if (value < kLinearLimit) return static_cast<std::size_t>(value);
@@ -48,6 +83,16 @@ class LatencyHistogram {
     const int shift = exponent - kSubBucketBits;
     const std::uint64_t sub = (value >> shift) - kSubBuckets;
     return static_cast<std::size_t>(kLinearLimit + static_cast<std::uint64_t>(shift) * kSubBuckets + sub);
+  }
+  // The inverse of bucket_index: the lowest and highest value that share bucket `index`.
+  static constexpr std::uint64_t bucket_low(std::size_t index) noexcept {
+    if (index < kLinearLimit) return index;
+    const std::uint64_t offset = index - kLinearLimit;
+    return (kSubBuckets + offset % kSubBuckets) << (offset / kSubBuckets);
+  }
+  static constexpr std::uint64_t bucket_high(std::size_t index) noexcept {
+    if (index < kLinearLimit) return index;
+    return bucket_low(index) + (std::uint64_t{1} << ((index - kLinearLimit) / kSubBuckets)) - 1;
   }
 
  private:
@@ -61,5 +106,7 @@ class LatencyHistogram {
 
 static_assert(std::is_trivially_copyable_v<LatencyHistogram>);
 static_assert(LatencyHistogram::bucket_index(LatencyHistogram::kMaxValueNs) < LatencyHistogram::kBucketCount);
+static_assert(LatencyHistogram::bucket_index(LatencyHistogram::bucket_high(1000)) == 1000);
+static_assert(LatencyHistogram::bucket_index(LatencyHistogram::bucket_high(1000) + 1) == 1001);
 
 }  // namespace ipcbench

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "harness/histogram_json.hpp"
+
 namespace ipcbench {
 namespace {
 
@@ -52,8 +54,12 @@ void JsonReporter::on_finish(std::span<const CellRecord> cells) {
     json cell = object_of(aggregate, [](ColumnKind k) { return k == ColumnKind::key; });
     cell["aggregate"] = object_of(aggregate, per_row);
     cell["repetitions"] = json::array();
-    for (std::size_t i = 1; i <= c.repetitions.size(); ++i)
-      cell["repetitions"].push_back(object_of(repetition_row(manifest_.run_id, manifest_, c, static_cast<int>(i)), per_row));
+    for (std::size_t i = 1; i <= c.repetitions.size(); ++i) {
+      json repetition = object_of(repetition_row(manifest_.run_id, manifest_, c, static_cast<int>(i)), per_row);
+      json histograms = histograms_to_json(c.repetitions[i - 1].histograms);
+      if (!histograms.empty()) repetition["histograms"] = std::move(histograms);
+      cell["repetitions"].push_back(std::move(repetition));
+    }
     document["cells"].push_back(std::move(cell));
   }
   std::ofstream out(path_, std::ios::trunc);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <span>
+#include <string_view>
 
 #include "harness/manifest.hpp"
 #include "harness/schema.hpp"
@@ -15,6 +16,9 @@ class Reporter {
   virtual void on_repetition(const CellRecord&, int /*repetition*/) {}
   virtual void on_cell_done(const CellRecord&) {}
   virtual void on_finish(std::span<const CellRecord>) {}
+  // The first error writing its output, or empty: after one it writes no more, and the run
+  // goes on for the other reporters.
+  [[nodiscard]] virtual std::string_view write_error() const noexcept { return {}; }
 };
 
 }  // namespace ipcbench

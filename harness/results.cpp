@@ -60,18 +60,7 @@ RepResult collect(const ControlBlock& control, const SupervisionOutcome& outcome
   m.set(Metric::elapsed_ns, static_cast<double>(control.elapsed_ns));
   if (control.elapsed_ns != 0)
     m.set(Metric::msgs_per_s, static_cast<double>(control.round_trips) * 1e9 / static_cast<double>(control.elapsed_ns));
-  const LatencyHistogram& h = control.latency;
-  const auto p = [&](double q) { return static_cast<double>(h.percentile(q)); };
-  m.set(Metric::latency_round_trips, static_cast<double>(h.count()));
-  m.set(Metric::rtt_min_ns, static_cast<double>(h.min()));
-  m.set(Metric::rtt_p50_ns, p(50));
-  m.set(Metric::rtt_p90_ns, p(90));
-  m.set(Metric::rtt_p99_ns, p(99));
-  m.set(Metric::rtt_p999_ns, p(99.9));
-  m.set(Metric::rtt_p9999_ns, p(99.99));
-  m.set(Metric::rtt_max_ns, static_cast<double>(h.max()));
-  m.set(Metric::rtt_mean_ns, h.mean());
-  m.set(Metric::rtt_stddev_ns, h.stddev());
+  keep_histogram(m, r.histograms, HistogramKind::rtt, control.latency);
   if (control.latency_timer_ns > 0) m.set(Metric::latency_timer_ns, control.latency_timer_ns);
   m.set(Metric::lost, static_cast<double>(control.lost));
   record_usage(r, Role::client, control.client, control.all_round_trips);
@@ -122,6 +111,17 @@ CellAggregate aggregate(const std::vector<RepResult>& repetitions) {
     a.stable = a.stable && s.cv <= kStableCv;
   }
   return a;
+}
+
+std::optional<LatencyHistogram> merged_histogram(const std::vector<RepResult>& repetitions, HistogramKind kind) {
+  std::optional<LatencyHistogram> merged;
+  for (const RepResult& r : repetitions) {
+    const auto& h = r.histograms[static_cast<std::size_t>(kind)];
+    if (r.status != Status::ok || !h) continue;
+    if (!merged) merged.emplace();
+    merged->merge(*h);
+  }
+  return merged;
 }
 
 }  // namespace ipcbench

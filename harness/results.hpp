@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "harness/hooks.hpp"
+#include "harness/kept_histograms.hpp"
 #include "harness/manifest.hpp"
 #include "harness/metrics.hpp"
 #include "harness/settings.hpp"
@@ -27,6 +28,7 @@ struct RepResult {
   int client_cpu = -1;  // where each side ran, as seen at its end
   int server_cpu = -1;
   Metrics metrics;
+  KeptHistograms histograms;  // what the latency percentiles were taken from
   std::optional<Manifest> server_manifest;  // host mode: the server's, from its WELCOME
 };
 
@@ -46,6 +48,9 @@ struct CellAggregate {
 };
 
 CellAggregate aggregate(const std::vector<RepResult>& repetitions);
+
+// The successful repetitions' histograms of that kind added up, or none if none kept one.
+std::optional<LatencyHistogram> merged_histogram(const std::vector<RepResult>& repetitions, HistogramKind kind);
 
 struct SideReport;
 // A side's usage over all its round trips, per round trip, into the metrics of its role.

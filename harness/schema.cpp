@@ -149,6 +149,15 @@ RowView aggregate_row(std::string_view run_id, const Manifest& manifest, const C
   return {run_id, manifest, record, a.median, true, a.repetitions_ok, a.status, a.reason};
 }
 
+std::vector<std::string> key_values(const CellRecord& record) {
+  const Manifest no_manifest;
+  const RowView row = aggregate_row("", no_manifest, record);
+  std::vector<std::string> values;
+  for (const Column& column : columns())
+    if (column.kind == ColumnKind::key) values.push_back(to_text(column.value(row)));
+  return values;
+}
+
 std::string csv_field(std::string_view value) {
   if (value.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(value);
   std::string quoted = "\"";

@@ -59,6 +59,10 @@ const std::vector<Column>& columns();
 RowView repetition_row(std::string_view run_id, const Manifest& manifest, const CellRecord& record, int repetition);
 RowView aggregate_row(std::string_view run_id, const Manifest& manifest, const CellRecord& record);
 
+// The cell's key columns as text, in column order, empty where a column is not set: what
+// names a cell in a file name and matches it across results files.
+std::vector<std::string> key_values(const CellRecord& record);
+
 // Text of a value in a CSV field (RFC 4180 quoting) and as a plain string.
 std::string csv_field(std::string_view text);
 std::string to_text(const Value& value);

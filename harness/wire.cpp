@@ -323,4 +323,6 @@ Result parse_result(std::string_view text) {
           static_cast<int>(body.signed_in("cpu", -1, 4095))};
 }
 
+Manifest manifest_from_json_text(std::string_view text) { return manifest_from(Body("manifest", text)); }
+
 }  // namespace ipcbench::wire

@@ -104,6 +104,10 @@ class VersionMismatch : public ProtocolError {
   std::uint32_t theirs;
 };
 
+// A manifest object as a WELCOME or a results file's "manifest" holds it; ProtocolError names a
+// missing or bad field.
+Manifest manifest_from_json_text(std::string_view text);
+
 struct Hello {
   std::uint32_t protocol = kProtocolVersion;
   std::string transport;

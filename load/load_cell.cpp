@@ -95,28 +95,15 @@ class PhaseWatch {
   ServerProcess* server_;
 };
 
-void record_latencies(Metrics& m, const LatencyHistogram& h, bool corrected) {
-  const Metric min = corrected ? Metric::latency_min_ns : Metric::uncorrected_min_ns;
-  const auto at = [min](int offset) { return static_cast<Metric>(static_cast<int>(min) + offset); };
-  if (h.count() == 0) return;
-  m.set(at(0), static_cast<double>(h.min()));
-  m.set(at(1), static_cast<double>(h.percentile(50)));
-  m.set(at(2), static_cast<double>(h.percentile(90)));
-  m.set(at(3), static_cast<double>(h.percentile(99)));
-  m.set(at(4), static_cast<double>(h.percentile(99.9)));
-  m.set(at(5), static_cast<double>(h.percentile(99.99)));
-  m.set(at(6), static_cast<double>(h.max()));
-}
-static_assert(static_cast<int>(Metric::latency_max_ns) - static_cast<int>(Metric::latency_min_ns) == 6);
-static_assert(static_cast<int>(Metric::uncorrected_max_ns) - static_cast<int>(Metric::uncorrected_min_ns) == 6);
 static_assert(static_cast<int>(Metric::errors_reset) - static_cast<int>(Metric::errors_connect) + 1 == kLoadErrorNames.size());
 
-void record_report(Metrics& m, const GeneratorReport& r) {
+void record_report(RepResult& result, const GeneratorReport& r) {
+  Metrics& m = result.metrics;
   m.set(Metric::achieved_rps, static_cast<double>(r.completed_in_window) * 1e9 / r.window_ns);
   m.set(Metric::requests, static_cast<double>(r.measured));
   m.set(Metric::missed, static_cast<double>(r.missed));
-  record_latencies(m, r.corrected, true);
-  record_latencies(m, r.uncorrected, false);
+  keep_histogram(m, result.histograms, HistogramKind::latency, r.corrected);
+  keep_histogram(m, result.histograms, HistogramKind::uncorrected, r.uncorrected);
   m.set(Metric::connections_reached, static_cast<double>(r.connections_reached));
   if (r.connect.count() > 0) {
     m.set(Metric::connect_mean_ns, r.connect.mean());
@@ -243,7 +230,7 @@ RepResult run_load_repetition(const CellSpec& cell, const LoadSettings& settings
       if (!stop.empty()) throw Failed(fmt::format("the {} server did not stop cleanly: {}", cell.architecture, stop));
     }
 
-    record_report(result.metrics, *report);
+    record_report(result, *report);
     if (server) record_server(result.metrics, cell, base, idle, start, end, report->completed_in_window);
     if (kernel_base && kernel_active && cell.workload != to_string(Workload::churn))
       result.metrics.set(Metric::kernel_tcp_mem_per_conn_bytes, (*kernel_active - *kernel_base) / static_cast<double>(cell.connections));

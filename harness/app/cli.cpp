@@ -11,6 +11,7 @@
 #include "harness/app/cli_options.hpp"
 #include "harness/app/config_file.hpp"
 #include "harness/app/load_command.hpp"
+#include "harness/app/merge_command.hpp"
 #include "harness/app/run_reported.hpp"
 #include "servers/registry.hpp"
 #include "harness/clock.hpp"
@@ -56,7 +57,9 @@ void add_measurement_options(CLI::App& cmd, RunOptions& o, bool host) {
   cmd.add_option("--peer-timeout", o.peer_timeout, "a peer that makes no progress this long fails the cell (default 2s)");
   cmd.add_flag("--verify", o.verify, "check every payload byte on both sides, not just the sequence");
   cmd.add_option("--csv", o.csv, "write every repetition and aggregate as CSV (docs/csv-schema.md)")->check(kFileName);
-  cmd.add_option("--json", o.json, "write the same content as JSON")->check(kFileName);
+  cmd.add_option("--json", o.json, "write the same content as JSON, with each repetition's histogram buckets")->check(kFileName);
+  cmd.add_option("--hgrm", o.hgrm, "write each cell's latency distribution as DIR/<cell>.<histogram>.hgrm (HdrHistogram's text)")
+      ->check(kFileName);
   cmd.add_option("--table", o.table, "seed (default) or none");
   cmd.add_flag("-q,--quiet", o.quiet, "no progress line on stderr");
 }
@@ -64,7 +67,7 @@ void add_measurement_options(CLI::App& cmd, RunOptions& o, bool host) {
 int run_request(Registry registry, SuiteRequest request, const RunOptions& options) {
   std::unique_ptr<Reporter> table;
   if (options.table == "seed") table = std::make_unique<TableReporter>(stdout);
-  const ReportedOutput output{options.csv, options.json, options.quiet, request.repetitions, options.config};
+  const ReportedOutput output{options.csv, options.json, options.quiet, request.repetitions, options.config, options.hgrm};
   return run_reported(output, std::move(table), request.settings.cpus,
                       [&](const Clock& clock, const Manifest& manifest, std::span<Reporter* const> reporters) {
                         request.settings.clock = &clock;
@@ -185,6 +188,10 @@ int parse_and_run(int argc, char** argv, const CliFlavour& flavour) {
   add_arch_serve_options(*serve_cmd, arch_serve_options);
   serve_cmd->fallthrough();
 
+  MergeOptions merge_options;
+  CLI::App* merge_cmd = app.add_subcommand("merge", "several JSON results as one: repetitions pooled or hosts added up, exact percentiles");
+  add_merge_options(*merge_cmd, merge_options);
+
   app.add_subcommand("list", "transports, their shape, modes and limits");
   app.add_subcommand("schema", "the columns of the CSV and JSON results: name, unit, kind, meaning");
   std::optional<std::string> limit_cpus;
@@ -234,12 +241,14 @@ int parse_and_run(int argc, char** argv, const CliFlavour& flavour) {
   run_options.config = effective_config_command_line(*run_cmd);
   ping_options.config = effective_config_command_line(*ping_cmd);
   load_options.config = effective_config_command_line(*load_cmd);
+  merge_options.config = effective_config_command_line(*merge_cmd);
 
   const Registry registry = flavour.registry;
   if (app.got_subcommand("list")) return list(registry);
   if (app.got_subcommand("schema")) return schema();
   if (app.got_subcommand("limits")) return limits(limit_cpus);
   if (app.got_subcommand("load")) return run_load(load_options);
+  if (app.got_subcommand("merge")) return run_merge(merge_options);
   if (app.got_subcommand("serve")) {
     if (arch_serve_options.architecture) {
       if (serve_cmd->count("--transports") || serve_cmd->count("--sessions") || serve_cmd->count("--peer-timeout"))

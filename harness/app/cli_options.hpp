@@ -26,6 +26,7 @@ struct RunOptions {
   bool verify = false;
   std::string csv;
   std::string json;
+  std::string hgrm;
   std::string table = "seed";
   bool quiet = false;
   bool transports_given = false;  // an explicit -t makes a size none of them can carry an error

@@ -2,6 +2,7 @@
 #include "harness/app/config_file.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace ipcbench {
 namespace {
@@ -17,8 +18,9 @@ std::vector<std::string> given_options(const CLI::App& app) {
 // its default; nothing for an option unset with no default (the built-in one applies).
 struct Setting {
   std::string name;
-  std::string value;
+  std::vector<std::string> values;
   bool flag;
+  bool positional = false;
 };
 
 // A default that gives way to an option given (--duration to --round-trips) is not in effect.
@@ -34,14 +36,14 @@ std::vector<Setting> settings_of(const CLI::App& command) {
     if (is_meta_option(*option) || !option->get_configurable()) continue;
     const std::string name = option->get_single_name();
     if (option->get_expected_min() == 0) {
-      if (option->count() > 0) settings.push_back({name, "true", true});
+      if (option->count() > 0) settings.push_back({name, {"true"}, true});
       continue;
     }
     const std::vector<std::string> results = option->reduced_results();
     if (!results.empty())
-      settings.push_back({name, results.front(), false});
+      settings.push_back({name, results, false, !option->nonpositional()});
     else if (!option->get_default_str().empty() && !excluded_by_given(*option))
-      settings.push_back({name, option->get_default_str(), false});
+      settings.push_back({name, {option->get_default_str()}, false});
   }
   return settings;
 }
@@ -84,17 +86,26 @@ std::vector<std::string> SuiteConfigReader::typed_suite_options() const {
 std::string effective_config_toml(const CLI::App& command) {
   std::string text = "# ipcbench --config FILE reads this; options not listed take their built-in defaults\n";
   if (command.get_parent() != nullptr) text += fmt::format("[{}]\n", command.get_name());
-  for (const Setting& s : settings_of(command))
-    text += fmt::format("{} = {}\n", s.name, s.flag ? s.value : toml_string(s.value));
+  for (const Setting& s : settings_of(command)) {
+    std::vector<std::string> values;
+    for (const std::string& v : s.values) values.push_back(s.flag ? v : toml_string(v));
+    const std::string value = fmt::format("{}", fmt::join(values, ", "));
+    text += fmt::format("{} = {}\n", s.name, values.size() == 1 ? value : "[" + value + "]");
+  }
   return text;
 }
 
 std::string effective_config_command_line(const CLI::App& command) {
   std::string line = "ipcbench";
   if (command.get_parent() != nullptr) line += " " + command.get_name();
-  for (const Setting& s : settings_of(command))
-    line += s.flag ? fmt::format(" --{}", s.name) : fmt::format(" --{}={}", s.name, shell_word(s.value));
-  return line;
+  std::string positionals;
+  for (const Setting& s : settings_of(command)) {
+    for (const std::string& value : s.values) {
+      if (s.positional) positionals += " " + shell_word(value);
+      else line += s.flag ? fmt::format(" --{}", s.name) : fmt::format(" --{}={}", s.name, shell_word(value));
+    }
+  }
+  return line + positionals;
 }
 
 }  // namespace ipcbench

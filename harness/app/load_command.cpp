@@ -142,7 +142,8 @@ void add_load_options(CLI::App& cmd, LoadOptions& o) {
   cmd.add_option("--kv-get-ratio", o.kv_get_ratio, "kv: the share of GETs, the rest SETs (default 0.9)");
   cmd.add_option("--frame", o.frame, "with --connect and echo: ipcbench (default) or sockperf, whose server answers only its own header");
   cmd.add_option("--csv", o.csv, "write every repetition and aggregate as CSV (docs/csv-schema.md)");
-  cmd.add_option("--json", o.json, "write the same content as JSON");
+  cmd.add_option("--json", o.json, "write the same content as JSON, with each repetition's histogram buckets");
+  cmd.add_option("--hgrm", o.hgrm, "write each cell's latency distribution as DIR/<cell>.<histogram>.hgrm (HdrHistogram's text)");
   cmd.add_option("--table", o.table, "load (default) or none");
   cmd.add_flag("-q,--quiet", o.quiet, "no progress line on stderr");
 }
@@ -247,7 +248,7 @@ int run_load(const LoadOptions& o) {
 
   std::unique_ptr<Reporter> table;
   if (o.table == "load") table = std::make_unique<LoadTableReporter>(stdout, slo_label(settings.slo));
-  const ReportedOutput output{o.csv, o.json, o.quiet, static_cast<int>(repetitions), o.config};
+  const ReportedOutput output{o.csv, o.json, o.quiet, static_cast<int>(repetitions), o.config, o.hgrm};
   return run_reported(output, std::move(table), {settings.generator_cpus.front(), settings.server_cpus.front()},
                       [&](const Clock&, const Manifest& manifest, std::span<Reporter* const> reporters) {
                         const auto run = [&](std::size_t i, int) { return run_load_repetition(cells[i].spec, settings); };

@@ -28,6 +28,7 @@ struct LoadOptions {
   std::string frame = "ipcbench";
   std::string csv;
   std::string json;
+  std::string hgrm;
   std::string table = "load";
   bool quiet = false;
   std::string config;  // the effective configuration as a command line, for the manifest

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "harness/csv_reporter.hpp"
+#include "harness/hgrm_reporter.hpp"
 #include "harness/json_reporter.hpp"
 #include "harness/parse.hpp"
 #include "harness/progress_reporter.hpp"
@@ -16,23 +17,35 @@ namespace ipcbench {
 
 constexpr int kExitFailedCells = 1;
 
+std::vector<std::unique_ptr<Reporter>> open_file_reporters(const ReportedOutput& output) {
+  std::vector<std::unique_ptr<Reporter>> reporters;
+  try {
+    if (!output.csv.empty()) reporters.push_back(std::make_unique<CsvReporter>(output.csv));
+    if (!output.json.empty()) reporters.push_back(std::make_unique<JsonReporter>(output.json));
+    if (!output.hgrm.empty()) reporters.push_back(std::make_unique<HgrmReporter>(output.hgrm));
+  } catch (const std::system_error& error) {
+    throw UsageError(error.what());
+  }
+  return reporters;
+}
+
+bool report_write_errors(std::span<Reporter* const> reporters) {
+  bool failed = false;
+  for (const Reporter* r : reporters) {
+    if (r->write_error().empty()) continue;
+    fmt::print(stderr, "ipcbench: error: {}; what was written before it was kept\n", r->write_error());
+    failed = true;
+  }
+  return failed;
+}
+
 int run_reported(const ReportedOutput& output, std::unique_ptr<Reporter> table, std::array<int, 2> cpus, const ReportedRun& run) {
   // The table comes first: should the JSON file fail to be written at the end, every cell
   // has been printed already.
   std::vector<std::unique_ptr<Reporter>> owned;
   if (table) owned.push_back(std::move(table));
   if (!output.quiet && ::isatty(STDERR_FILENO)) owned.push_back(std::make_unique<ProgressReporter>(output.repetitions));
-  const CsvReporter* csv = nullptr;
-  try {
-    if (!output.csv.empty()) {
-      auto reporter = std::make_unique<CsvReporter>(output.csv);
-      csv = reporter.get();
-      owned.push_back(std::move(reporter));
-    }
-    if (!output.json.empty()) owned.push_back(std::make_unique<JsonReporter>(output.json));
-  } catch (const std::system_error& error) {
-    throw UsageError(error.what());
-  }
+  for (auto& r : open_file_reporters(output)) owned.push_back(std::move(r));
   std::vector<Reporter*> reporters;
   for (const auto& r : owned) reporters.push_back(r.get());
 
@@ -41,8 +54,7 @@ int run_reported(const ReportedOutput& output, std::unique_ptr<Reporter> table, 
   manifest.config = output.config;
   install_interrupt_handlers();
   const SuiteOutcome outcome = run(clock, manifest, reporters);
-  if (csv && !csv->error().empty())
-    fmt::print(stderr, "ipcbench: error: {}; the rows before it were kept\n", csv->error());
+  const bool write_failed = report_write_errors(reporters);
   if (outcome.interrupt_signal != 0) {
     fmt::print(stderr, "ipcbench: interrupted by {}; finished cells were kept\n",
                outcome.interrupt_signal == SIGINT ? "SIGINT" : "SIGTERM");
@@ -56,7 +68,7 @@ int run_reported(const ReportedOutput& output, std::unique_ptr<Reporter> table, 
     fmt::print(stderr, "ipcbench: {} cell(s) failed\n", outcome.failed_cells);
     return kExitFailedCells;
   }
-  return csv && !csv->error().empty() ? kExitFailedCells : 0;
+  return write_failed ? kExitFailedCells : 0;
 }
 
 }  // namespace ipcbench

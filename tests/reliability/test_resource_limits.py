@@ -87,7 +87,7 @@ def test_a_full_disk_mid_run_keeps_whole_rows_and_every_measured_cell(tmp_path):
         copy_out=(f"{small}/r.csv", kept))
     assert status == 1, stderr
     assert stderr_lines(stderr) == [f"ipcbench: error: cannot write CSV output '{small}/r.csv': "
-                                    "No space left on device; the rows before it were kept"]
+                                    "No space left on device; what was written before it was kept"]
     rows = read_csv(kept)  # whole rows only
     assert 0 < len(rows) < 16
     assert all(t in stdout for t in ("pipe", "unix", "tcp", "eventfd"))

@@ -1,0 +1,51 @@
+// The latency histograms a repetition keeps past its percentiles: for the JSON buckets, .hgrm files and exact merges.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string_view>
+
+#include "harness/histogram.hpp"
+#include "harness/metrics.hpp"
+
+namespace ipcbench {
+
+// A histogram's name is the prefix of the metrics it fills: rtt_p50_ns, latency_p99_ns, ...
+enum class HistogramKind : std::uint8_t { rtt, latency, uncorrected };
+
+struct HistogramKindInfo {
+  HistogramKind kind;
+  std::string_view name;
+  Metric min;  // then p50, p90, p99, p99.9, p99.99 and max, in this order
+  std::optional<Metric> count, mean, stddev;
+  std::string_view meaning;
+};
+
+inline constexpr std::array kHistogramKinds{
+    HistogramKindInfo{HistogramKind::rtt, "rtt", Metric::rtt_min_ns, Metric::latency_round_trips, Metric::rtt_mean_ns,
+                      Metric::rtt_stddev_ns, "ping-pong: the latency pass's round trips"},
+    HistogramKindInfo{HistogramKind::latency, "latency", Metric::latency_min_ns, std::nullopt, std::nullopt, std::nullopt,
+                      "load: latency from each request's due time (corrected for coordinated omission)"},
+    HistogramKindInfo{HistogramKind::uncorrected, "uncorrected", Metric::uncorrected_min_ns, std::nullopt, std::nullopt,
+                      std::nullopt, "load: latency from each request's actual send"},
+};
+
+inline constexpr std::array kHistogramPercentiles{50.0, 90.0, 99.0, 99.9, 99.99};
+
+constexpr const HistogramKindInfo& info_of(HistogramKind kind) noexcept {
+  return kHistogramKinds[static_cast<std::size_t>(kind)];
+}
+static_assert(info_of(HistogramKind::uncorrected).kind == HistogramKind::uncorrected, "kHistogramKinds is indexed by kind");
+
+// Shared, never changed once kept: a cell's aggregate and its reporters read the same copy.
+using KeptHistograms = std::array<std::shared_ptr<const LatencyHistogram>, kHistogramKinds.size()>;
+
+// The kind's metrics from h; nothing when h is empty.
+void record_histogram_metrics(Metrics& metrics, HistogramKind kind, const LatencyHistogram& h);
+
+// Records the metrics and keeps a copy of h (none when it is empty).
+void keep_histogram(Metrics& metrics, KeptHistograms& kept, HistogramKind kind, const LatencyHistogram& h);
+
+}  // namespace ipcbench
