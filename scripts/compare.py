@@ -64,12 +64,15 @@ def main(argv=None):
     except (CsvError, UsageError) as error:
         return fail(PROG, error)
     verdicts, new_cells = compare_files(baselines, new, base_series, new_series, thresholds, args)
-    if args.json:
-        try:
-            write_json(args.json, verdicts, new_cells, thresholds, args)
-        except OSError as error:
-            return fail(PROG, f"cannot write {args.json}: {error.strerror or error}")
+    for path, write in ((args.json, write_json), (args.markdown, write_markdown)):
+        if path:
+            try:
+                write(path, verdicts, new_cells, thresholds, args)
+            except OSError as error:
+                return fail(PROG, f"cannot write {path}: {error.strerror or error}")
     print_report(verdicts, new_cells, args, reference)
+    if args.github_annotations:
+        print_annotations(verdicts, reference is not None)
     regressions = sum(v.regression for v in verdicts)
     return 1 if regressions and not args.no_fail else 0
 
@@ -101,6 +104,11 @@ def parse_args(argv):
                         help="baseline cells missing or failed in NEW are reported, not regressions")
     parser.add_argument("--no-fail", action="store_true", help="exit 0 even on regressions")
     parser.add_argument("--json", metavar="FILE", help="also write the verdicts as JSON")
+    parser.add_argument("--markdown", metavar="FILE",
+                        help="also write the verdicts as a GitHub-flavoured markdown table, regressions first")
+    parser.add_argument("--github-annotations", action="store_true",
+                        help="after the report, print a GitHub workflow command per regression (::error) "
+                             "and per missing, failed or skipped cell (::warning)")
     return parser.parse_args(argv)
 
 
@@ -357,11 +365,21 @@ def tie_group_sizes(ranks):
     return sizes.values()
 
 
+def normalisation_note(reference):
+    what = reference if isinstance(reference, Cell) else f"{reference} in the same mode, placement and size"
+    return (f"values are ratios to {what} in the same repetition of the same file, spinners' to their "
+            "cache-line floor, memcpy's raw (the reference itself is not compared)")
+
+
+def counts_text(verdicts):
+    counts = {name: sum(v.verdict == name for v in verdicts) for name in ("faster", "noisy", "same")}
+    return (f"{sum(v.regression for v in verdicts)} regressions, {counts['faster']} improvements, "
+            f"{counts['noisy']} noisy, {counts['same']} same")
+
+
 def print_report(verdicts, new_cells, args, reference):
     if reference is not None:
-        what = reference if isinstance(reference, Cell) else f"{reference} in the same mode, placement and size"
-        print(f"values are ratios to {what} in the same repetition of the same file, spinners' to their "
-              "cache-line floor, memcpy's raw (the reference itself is not compared)")
+        print(normalisation_note(reference))
     rows = [("cell", "metric", "baseline", "new", "change", "verdict", "evidence")]
     rows += [table_row(v, reference is not None) for v in verdicts]
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
@@ -369,10 +387,7 @@ def print_report(verdicts, new_cells, args, reference):
         print("  ".join(text.ljust(width) for text, width in zip(row, widths)).rstrip())
     for cell in new_cells:
         print(f"new cell (not in baseline): {cell}")
-    counts = {name: sum(v.verdict == name for v in verdicts) for name in ("faster", "noisy", "same")}
-    regressions = sum(v.regression for v in verdicts)
-    print(f"compare: {regressions} regressions, {counts['faster']} improvements, "
-          f"{counts['noisy']} noisy, {counts['same']} same")
+    print(f"compare: {counts_text(verdicts)}")
 
 
 def table_row(v, normalised):
@@ -421,6 +436,59 @@ def write_json(path, verdicts, new_cells, thresholds, args):
     with open(path, "w", encoding="utf-8") as out:
         json.dump(document, out, indent=2)
         out.write("\n")
+
+
+def write_markdown(path, verdicts, new_cells, thresholds, args):
+    normalised = args.normalize_by is not None
+    lines = [f"### Regression gate: {counts_text(verdicts)}", ""]
+    if normalised:
+        lines += [f"_{normalisation_note(args.normalize_by)}_", ""]
+    lines += ["| cell | metric | baseline | new | change | threshold | p-value | verdict |",
+              "|---|---|---|---|---|---|---|---|"]
+    for v in sorted(verdicts, key=lambda v: not v.regression):
+        cell, metric, base, new, change, _, _ = table_row(v, normalised)
+        p_value = "-" if v.p_value is None else f"{v.p_value:.3g}"
+        fields = (cell, metric, base, new, change, f"{thresholds[metric]:g}%", p_value, verdict_word(v))
+        lines.append("| " + " | ".join(f.replace("|", "\\|") for f in fields) + " |")
+    if new_cells:
+        lines += ["", "New cells (not in baseline): " + ", ".join(new_cells)]
+    with open(path, "w", encoding="utf-8") as out:
+        out.write("\n".join(lines) + "\n")
+
+
+def verdict_word(v):
+    """One plain word a reader of the job summary cannot misread."""
+    if v.verdict in ABSENT_VERDICTS:
+        return f"{v.verdict} (fails the gate)" if v.regression else f"{v.verdict} (allowed)"
+    if v.regression:
+        return "REGRESSION"
+    if v.test == "vm":
+        return "noisy (VM wake-up, not gated)"
+    return {"faster": "improved"}.get(v.verdict, v.verdict)
+
+
+def print_annotations(verdicts, normalised):
+    """GitHub workflow commands: an error per slower cell and metric, a warning per absent cell."""
+    absent = set()
+    for v in verdicts:
+        if v.verdict in ABSENT_VERDICTS:
+            if v.cell not in absent:
+                absent.add(v.cell)
+                gate = "fails the gate" if v.regression else "allowed"
+                print(workflow_command("warning", f"perf cell {v.verdict}", f"{v.cell} {v.verdict} in NEW ({gate})"))
+        elif v.regression:
+            _, _, base, new, change, _, _ = table_row(v, normalised)
+            evidence = f"p={v.p_value:.3g}" if v.p_value is not None else "min/max ranges apart"
+            message = f"{v.cell} {v.metric} {base} -> {new} ({change}, {evidence})"
+            print(workflow_command("error", "perf regression", message))
+
+
+def workflow_command(kind, title, message):
+    # GitHub decodes %25, %0D and %0A in a command's message; a bare '%' may be taken for an escape.
+    def escape(text):
+        return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    title = escape(title).replace(":", "%3A").replace(",", "%2C")
+    return f"::{kind} title={title}::{escape(message)}"
 
 
 def json_safe(record):

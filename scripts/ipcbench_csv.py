@@ -199,11 +199,26 @@ def parse_cell(text):
     parts = text.split("/")
     if len(parts) != 4 or not all(parts):
         raise ValueError(f"'{text}' is not TRANSPORT/MODE/PLACEMENT/SIZE, e.g. memcpy/thread/same/64")
-    match = re.fullmatch(r"(\d+)\s*([A-Za-z]*)", parts[3])
-    if not match or match.group(2).lower() not in _SIZE_SUFFIXES:
+    size = parse_size(parts[3])
+    if size is None:
         raise ValueError(f"'{parts[3]}' in '{text}' is not a size such as 64, 1K or 4KiB")
-    size = int(match.group(1)) * _SIZE_SUFFIXES[match.group(2).lower()]
     return Cell(parts[0], parts[1], parts[2], size)
+
+
+def parse_size(text):
+    """Bytes of a size as the CLI writes it (64, 1K, 4KiB), or None."""
+    match = re.fullmatch(r"(\d+)\s*([A-Za-z]*)", text)
+    if not match or match.group(2).lower() not in _SIZE_SUFFIXES:
+        return None
+    return int(match.group(1)) * _SIZE_SUFFIXES[match.group(2).lower()]
+
+
+def manifest_line(manifest):
+    """The machine and build a run was measured on, for a figure's caption."""
+    m = {name: manifest.get(name) or "?" for name in MANIFEST_COLUMNS}
+    return (f"{m['cpu_model']}, {m['cpu_count']} CPUs, kernel {m['kernel']}, "
+            f"virtualization {m['virtualization']}, ipcbench {m['ipcbench_version']} "
+            f"({m['git_commit']}), timer {m['timer_source']}")
 
 
 def load_files(paths):

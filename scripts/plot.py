@@ -13,7 +13,7 @@ from matplotlib.figure import Figure  # noqa: E402  (the backend must be chosen 
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-from ipcbench_csv import MANIFEST_COLUMNS, Cell, CsvError, load_files, fail, OneLineParser, run_script  # noqa: E402
+from ipcbench_csv import Cell, CsvError, load_files, fail, manifest_line, OneLineParser, run_script  # noqa: E402
 
 PROG = "plot.py"
 FORMATS = ("png", "svg")
@@ -351,13 +351,6 @@ def caption_text(datasets):
         more = f" and {len(left_out) - 6} more" if len(left_out) > 6 else ""
         lines.append(f"{len(left_out)} failed or skipped cell(s) not shown: {shown}{more}")
     return "\n".join(lines).replace("$", r"\$")  # '$' would start matplotlib's math text
-
-
-def manifest_line(manifest):
-    m = {name: manifest.get(name) or "?" for name in MANIFEST_COLUMNS}
-    return (f"{m['cpu_model']}, {m['cpu_count']} CPUs, kernel {m['kernel']}, "
-            f"virtualization {m['virtualization']}, ipcbench {m['ipcbench_version']} "
-            f"({m['git_commit']}), timer {m['timer_source']}")
 
 
 def add_caption(figure, caption):

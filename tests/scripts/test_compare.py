@@ -466,3 +466,66 @@ def test_a_shortfall_in_achieved_rate_fails_even_on_a_vm(tmp_path):
     epoll = "tcp/process/cross/64/architecture=epoll/workload=echo/connections=100/offered_rps=10000"
     assert verdicts[(epoll, "achieved_rps")] == "slower"
     assert verdicts[(epoll, "latency_p99_ns")] == "noisy"
+
+
+# The job summary and the annotations of the perf workflow
+
+def markdown_rows(path):
+    """[(cell, metric, verdict)] of the markdown table's body, in order."""
+    rows = []
+    for line in path.read_text().splitlines():
+        fields = [f.strip() for f in line.strip("|").split("|")]
+        if line.startswith("| ") and fields[1] in compare.METRICS:
+            rows.append((fields[0], fields[1], fields[-1]))
+    return rows
+
+
+def annotations(stdout):
+    return [line for line in stdout.splitlines() if line.startswith("::")]
+
+
+def test_markdown_has_a_row_per_verdict_and_regressions_first(tmp_path):
+    out, verdicts = tmp_path / "compare.md", tmp_path / "compare.json"
+    result = run_compare("baseline.csv", "regression.csv", "--markdown", str(out), "--json", str(verdicts))
+    assert result.returncode == 1
+    judged = json.loads(verdicts.read_text())["verdicts"]
+    rows = markdown_rows(out)
+    assert {(cell, metric) for cell, metric, _ in rows} == {(v["cell"], v["metric"]) for v in judged}
+    assert len(rows) == len(judged)
+    assert rows[:3] == [("epoll/process/same/64", m, "REGRESSION") for m in ALL_METRICS]
+    assert {verdict for _, _, verdict in rows[3:]} == {"same"}
+    assert out.read_text().startswith("### Regression gate: 3 regressions, 0 improvements, 0 noisy, 24 same\n")
+
+
+def test_markdown_names_improvements_and_missing_cells_plainly(tmp_path):
+    out = tmp_path / "compare.md"
+    run_compare("baseline.csv", "improvement.csv", "--markdown", str(out))
+    assert ("pipe/process/same/64", "msgs_per_s", "improved") in markdown_rows(out)
+    run_compare("baseline.csv", "missing.csv", "--markdown", str(out))
+    assert markdown_rows(out)[:3] == [("unix/process/same/64", m, "missing (fails the gate)") for m in ALL_METRICS]
+    assert "New cells (not in baseline): tcp/process/same/64" in out.read_text()
+
+
+def test_annotations_are_exactly_the_regressions():
+    result = run_compare("baseline.csv", "regression.csv", "--github-annotations")
+    assert result.returncode == 1
+    lines = annotations(result.stdout)
+    assert len(lines) == 3
+    assert lines[0] == ("::error title=perf regression::epoll/process/same/64 msgs_per_s 96.7K -> 73.5K "
+                        "(-24.0%25, p=0.00794)")
+    assert [line.split("::")[2].split()[:2] for line in lines] == [["epoll/process/same/64", m] for m in ALL_METRICS]
+    # The report itself is unchanged: the annotations follow it.
+    assert result.stdout.startswith(run_compare("baseline.csv", "regression.csv").stdout)
+
+
+def test_no_annotation_when_nothing_regressed():
+    for new in ("baseline.csv", "improvement.csv", "noise.csv"):
+        result = run_compare("baseline.csv", new, "--github-annotations")
+        assert result.returncode == 0
+        assert annotations(result.stdout) == []
+
+
+def test_a_missing_cell_is_one_warning():
+    result = run_compare("baseline.csv", "missing.csv", "--github-annotations")
+    assert annotations(result.stdout) == [
+        "::warning title=perf cell missing::unix/process/same/64 missing in NEW (fails the gate)"]
