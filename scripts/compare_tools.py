@@ -9,10 +9,11 @@ Groups of cells:
   spin    shm-spin at 8 B and 64 B, thread and process mode, one side on each CPU (ipcbench and
           ipcbench_minimal's loop with shm-spin's layout; the floor ipcbench measured beside it)
   copy    memcpy at 8 B and 64 B, on the first CPU (ipcbench and ipcbench_minimal's copy loop)
-Needs a built tree (scripts/setup.sh) and, for the kernel group, the Debian packages sockperf
-and qperf. Writes a markdown table of per-round medians and the raw outputs; every figure is
-a round-trip time. Several --ipcbench binaries (two builds, before and after a change) run in
-the same rounds, each compared with the best of the tools that are not ipcbench.
+Needs a built tree (scripts/setup.sh) or an installed ipcbench and, for the kernel group, the
+Debian packages sockperf and qperf. Writes a markdown table of per-round medians and the raw
+outputs; every figure is a round-trip time. Several --ipcbench binaries (two builds, before and
+after a change) run in the same rounds, each compared with the best of the tools that are not
+ipcbench.
 """
 import argparse
 import csv
@@ -27,9 +28,13 @@ import sys
 import time
 from dataclasses import dataclass
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-IPCBENCH = os.path.join(ROOT, "build/harness/app/ipcbench")
-MINIMAL = os.path.join(ROOT, "build/harness/app/ipcbench_minimal")
+from ipcbench_csv import built_binary
+
+ROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
+IPCBENCH = built_binary("ipcbench")
+MINIMAL = built_binary("ipcbench_minimal")
+# Beside the committed results in a checkout; installed, under the current directory.
+OUT = os.path.join(ROOT, "results/tools") if os.path.isdir(os.path.join(ROOT, "results")) else "results/tools"
 GROUPS = ("kernel", "spin", "copy")
 KERNEL_MECHANISMS = ["tcp", "udp", "unix", "pipe", "eventfd"]
 # Round trips per second of a pass, roughly, so that ipcbench_minimal's passes last about --seconds.
@@ -181,9 +186,9 @@ def main():
     parser.add_argument("--cpus", default="0,1", help="A,B: one-CPU cells run on A, two-CPU cells on A and B")
     parser.add_argument("--size", type=int, default=64, help="payload of the kernel group's cells")
     parser.add_argument("--groups", default=",".join(GROUPS))
-    parser.add_argument("-o", "--out", default=os.path.join(ROOT, "results/tools"))
+    parser.add_argument("-o", "--out", default=OUT)
     parser.add_argument("--ipcbench", action="append", default=[], metavar="LABEL=PATH",
-                        help="an ipcbench binary to measure (default: ipcbench=build/harness/app/ipcbench)")
+                        help="an ipcbench binary to measure (default: build/harness/app/ipcbench, else ipcbench on PATH)")
     args = parser.parse_args()
     args.groups = args.groups.split(",")
     unknown = [g for g in args.groups if g not in GROUPS]

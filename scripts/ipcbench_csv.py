@@ -6,6 +6,7 @@ import io
 import math
 import os
 import re
+import shutil
 import statistics
 import sys
 from dataclasses import dataclass, field
@@ -192,6 +193,12 @@ def run_script(main):
     except KeyboardInterrupt:
         status = 130
     sys.exit(status)
+
+
+def built_binary(name):
+    """The checkout's build/harness/app/NAME if built, else NAME on PATH (the installed tools)."""
+    built = Path(__file__).resolve().parents[1] / "build/harness/app" / name
+    return str(built) if built.exists() else shutil.which(name) or str(built)
 
 
 def parse_cell(text):

@@ -22,10 +22,9 @@ import sys
 import time
 from pathlib import Path
 
-from ipcbench_csv import OneLineParser, fail, run_script
+from ipcbench_csv import OneLineParser, built_binary, fail, run_script
 
 PROG = "load_vs_sockperf.py"
-REPO = Path(__file__).resolve().parents[1]
 FIGURES = ("p50", "p99", "p999", "mean")
 
 
@@ -38,7 +37,7 @@ def parse_args(argv):
     parser.add_argument("--server-cpu", default="1")
     parser.add_argument("--client-cpu", default="0")
     parser.add_argument("--port", type=int, default=11211)
-    parser.add_argument("--bin", default=str(REPO / "build/harness/app/ipcbench"))
+    parser.add_argument("--bin", default=built_binary("ipcbench"))
     parser.add_argument("-o", "--out", required=True, metavar="DIR")
     return parser.parse_args(argv)
 

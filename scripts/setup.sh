@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 packages=(g++ cmake make pkg-config libbenchmark-dev libevent-dev libboost-dev libcli11-dev libfmt-dev
           libgtest-dev nlohmann-json3-dev liburing-dev libzmq3-dev python3-matplotlib python3-pytest
-          iproute2)
+          iproute2 help2man)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

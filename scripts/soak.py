@@ -32,10 +32,9 @@ import threading
 import time
 from pathlib import Path
 
-from ipcbench_csv import OneLineParser, fail, run_script
+from ipcbench_csv import OneLineParser, built_binary, fail, run_script
 
 PROG = "soak.py"
-REPO = Path(__file__).resolve().parents[1]
 ERROR_COLUMNS = ("errors_connect", "errors_read", "errors_write", "errors_timeout", "errors_protocol", "errors_reset")
 KV_HEADER = struct.Struct("<IBBHQ")  # length, op, 0, key bytes, id (servers/kv_wire.hpp)
 
@@ -50,7 +49,7 @@ def parse_args(argv):
     parser.add_argument("--workload", default="kv", choices=("echo", "kv"))
     parser.add_argument("--server-cpu", default="1")
     parser.add_argument("--generator-cpu", default="0")
-    parser.add_argument("--bin", default=str(REPO / "build/harness/app/ipcbench"))
+    parser.add_argument("--bin", default=built_binary("ipcbench"))
     parser.add_argument("-o", "--out", required=True, metavar="DIR")
     return parser.parse_args(argv)
 
