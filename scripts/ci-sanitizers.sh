@@ -101,6 +101,8 @@ memcheck_serve() {
 }
 memcheck 0 EVERY run -m thread,process -p same --round-trips 200 --warmup 20 --repetitions 2 --verify \
   --csv "$logs/r.csv" --json "$logs/r.json"
+# The run's JSON read back: every histogram rebuilt, merged and written out again.
+memcheck 0 EVERY merge "$logs/r.json" "$logs/r.json" --json "$logs/m.json" --hgrm "$logs/hgrm" --table none
 # Process mode only: a thread-mode worker ended by the fault while its other thread runs
 # leaves that thread's TLS "possibly lost", which says nothing about ipcbench.
 binary=ipcbench_armed memcheck 1 SURVIVORS run -t pipe,shm-sem -m process -p same --round-trips 200 --repetitions 1 \

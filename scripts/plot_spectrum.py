@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 # plot chooses matplotlib's backend and settings (byte-stable SVG) on import, so it comes first.
-from plot import FORMATS, PlotInfo, PlotReport, UsageError, add_caption, format_ns, plot_main
+from plot import FORMATS, PlotInfo, UsageError, format_ns, plot_main, save_figures
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
@@ -155,18 +155,7 @@ def make_plots(paths, outdir, formats=FORMATS, labels=None, filters=()):
     runs = [load_run(path, name) for path, name in zip(paths, names)]
     cells = choose_cells(runs, filters)
     outdir.mkdir(parents=True, exist_ok=True)
-    caption = caption_text(runs)
-    plots = {}
-    for cell in cells:
-        figure, info = draw_spectrum(cell, runs)
-        add_caption(figure, caption)
-        for fmt in formats:
-            path = outdir / f"{info.name}.{fmt}"
-            figure.savefig(path, format=fmt, bbox_inches="tight", dpi=120,
-                           metadata={"Date": None} if fmt == "svg" else None)
-            info.paths.append(path)
-        plots[info.name] = info
-    return PlotReport(plots=plots, left_out=0)
+    return save_figures([draw_spectrum(cell, runs) for cell in cells], caption_text(runs), outdir, formats, [])
 
 
 def file_name(cell):
