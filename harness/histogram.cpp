@@ -69,19 +69,27 @@ LatencyHistogram LatencyHistogram::rebuild(std::span<const HistogramBucket> buck
     const std::size_t index = b.low <= kMaxValueNs ? bucket_index(b.low) : kBucketCount;
     if (index >= kBucketCount || bucket_low(index) != b.low || bucket_high(index) != b.high)
       throw std::invalid_argument(fmt::format("[{}, {}] is not a bucket of ipcbench's histogram", b.low, b.high));
+    if (b.count > ~std::uint64_t{0} - counted) throw std::invalid_argument("the bucket counts add up to more than 2^64");
     h.buckets_[index] += b.count;
     counted += b.count;
   }
   if (counted != totals.count)
     throw std::invalid_argument(fmt::format("the buckets hold {} values but the count is {}", counted, totals.count));
-  if (totals.count > 0 && (totals.min > totals.max || h.buckets_[bucket_index(std::min(totals.min, kMaxValueNs))] == 0 ||
-                           h.buckets_[bucket_index(std::min(totals.max, kMaxValueNs))] == 0))
-    throw std::invalid_argument(fmt::format("min {} and max {} do not lie in non-empty buckets", totals.min, totals.max));
-  h.count_ = totals.count;
   if (totals.count > 0) {
+    // min and max are recorded values, so they lie in the lowest and highest non-empty bucket.
+    std::size_t lowest = 0, highest = kBucketCount - 1;
+    while (h.buckets_[lowest] == 0) ++lowest;
+    while (h.buckets_[highest] == 0) --highest;
+    if (totals.min > kMaxValueNs || totals.max > kMaxValueNs || bucket_index(totals.min) != lowest ||
+        bucket_index(totals.max) != highest || totals.min > totals.max)
+      throw std::invalid_argument(
+          fmt::format("min {} and max {} are not in the lowest and highest non-empty buckets", totals.min, totals.max));
     h.min_ = totals.min;
     h.max_ = totals.max;
   }
+  if (!(totals.sum >= 0 && totals.sum_squares >= 0 && std::isfinite(totals.sum) && std::isfinite(totals.sum_squares)))
+    throw std::invalid_argument("sum and sum_squares must be finite and not negative");
+  h.count_ = totals.count;
   h.sum_ = totals.sum;
   h.sum_squares_ = totals.sum_squares;
   return h;

@@ -7,6 +7,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
+#include <type_traits>
+#include <utility>
 
 #include "harness/histogram_json.hpp"
 #include "harness/wire.hpp"
@@ -34,7 +36,15 @@ std::string text_of(const json& object, std::string_view name) {
 template <class Number>
 Number number_of(const json& object, std::string_view name) {
   const json& value = member(object, name);
-  if (!value.is_number()) bad(fmt::format("'{}' is {}, not a number", name, value.dump()));
+  if constexpr (std::is_integral_v<Number>) {
+    // A whole number in the type's range: a float or an out-of-range count is a bad file, not a cast.
+    const bool fits = value.is_number_unsigned()  ? std::in_range<Number>(value.get<std::uint64_t>())
+                      : value.is_number_integer() ? std::in_range<Number>(value.get<std::int64_t>())
+                                                  : false;
+    if (!fits) bad(fmt::format("'{}' is {}, not a whole number that ipcbench writes", name, value.dump()));
+  } else if (!value.is_number()) {
+    bad(fmt::format("'{}' is {}, not a number", name, value.dump()));
+  }
   return value.get<Number>();
 }
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <fmt/format.h>
 #include <memory>
 #include <random>
@@ -84,6 +85,15 @@ TEST(HistogramJson, RejectsWhatDoesNotFit) {
   nlohmann::json miscounted = j;
   miscounted["count"] = 4;
   EXPECT_THROW(histogram_from_json(miscounted), std::invalid_argument);
+  nlohmann::json min_too_high = j;
+  min_too_high["min"] = 2000;  // the bucket of 100 lies below it
+  EXPECT_THROW(histogram_from_json(min_too_high), std::invalid_argument);
+  nlohmann::json overflowing = j;
+  overflowing["buckets"][0][2] = ~std::uint64_t{0};
+  EXPECT_THROW(histogram_from_json(overflowing), std::invalid_argument);
+  nlohmann::json negative_sum = j;
+  negative_sum["sum"] = -1.0;
+  EXPECT_THROW(histogram_from_json(negative_sum), std::invalid_argument);
   nlohmann::json no_unit = j;
   no_unit.erase("unit");
   EXPECT_THROW(histogram_from_json(no_unit), std::invalid_argument);
@@ -248,6 +258,22 @@ TEST(ResultFile, NamesWhatIsWrong) {
     ADD_FAILURE() << "a bad file was read";
   } catch (const std::runtime_error& error) {
     EXPECT_NE(std::string(error.what()).find(path), std::string::npos) << error.what();
+  }
+  {
+    // A result file's own manifest, and a payload size that is not a whole number.
+    const std::string good = write_results("cpu", {{CellSpec{}, {{100, 200}}, 1}}, false);
+    nlohmann::json document = nlohmann::json::parse(std::ifstream(good));
+    std::filesystem::remove(good);
+    document["cells"][0]["payload_bytes"] = 1e30;
+    std::FILE* f = std::fopen(path.c_str(), "w");
+    std::fputs(document.dump().c_str(), f);
+    std::fclose(f);
+  }
+  try {
+    read_result_file(path);
+    ADD_FAILURE() << "a payload of 1e30 bytes was read";
+  } catch (const std::runtime_error& error) {
+    EXPECT_NE(std::string(error.what()).find("payload_bytes"), std::string::npos) << error.what();
   }
   std::filesystem::remove(path);
 }
