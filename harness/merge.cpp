@@ -11,11 +11,12 @@ namespace ipcbench {
 namespace {
 
 // What several hosts' figures add up to: how much each did, not how it did it.
-constexpr std::array kAdditiveMetrics{Metric::round_trips,     Metric::msgs_per_s,     Metric::lost,
-                                      Metric::achieved_rps,    Metric::requests,       Metric::missed,
-                                      Metric::connections_reached, Metric::errors_connect, Metric::errors_read,
-                                      Metric::errors_write,    Metric::errors_timeout, Metric::errors_protocol,
-                                      Metric::errors_reset};
+constexpr std::array kAdditiveMetrics{
+    Metric::round_trips,    Metric::msgs_per_s,          Metric::lost,           Metric::achieved_rps,
+    Metric::requests,       Metric::missed,              Metric::connections_reached,
+    Metric::errors_connect, Metric::errors_read,         Metric::errors_write,   Metric::errors_timeout,
+    Metric::errors_protocol, Metric::errors_reset,
+};
 
 bool additive(Metric metric) {
   return std::find(kAdditiveMetrics.begin(), kAdditiveMetrics.end(), metric) != kAdditiveMetrics.end();
