@@ -74,7 +74,7 @@ void add_merge_options(CLI::App& cmd, MergeOptions& o) {
   cmd.add_option("--csv", o.csv, "write every repetition and aggregate as CSV (docs/csv-schema.md)");
   cmd.add_option("--json", o.json, "write the merged result as JSON, histograms included");
   cmd.add_option("--hgrm", o.hgrm, "write each cell's merged distribution as DIR/<cell>.<histogram>.hgrm");
-  cmd.add_option("--table", o.table, "auto (load table for load cells, else seed), seed, load or none");
+  cmd.add_option("--table", o.table, "auto (a seed table for ping-pong cells, a load table for load cells), seed, load or none");
 }
 
 int run_merge(const MergeOptions& o) {
