@@ -20,16 +20,16 @@ struct HistogramKindInfo {
   std::string_view name;
   Metric min;  // then p50, p90, p99, p99.9, p99.99 and max, in this order
   std::optional<Metric> count, mean, stddev;
-  std::string_view meaning;
 };
 
 inline constexpr std::array kHistogramKinds{
+    // ping-pong: the latency pass's round trips
     HistogramKindInfo{HistogramKind::rtt, "rtt", Metric::rtt_min_ns, Metric::latency_round_trips, Metric::rtt_mean_ns,
-                      Metric::rtt_stddev_ns, "ping-pong: the latency pass's round trips"},
-    HistogramKindInfo{HistogramKind::latency, "latency", Metric::latency_min_ns, std::nullopt, std::nullopt, std::nullopt,
-                      "load: latency from each request's due time (corrected for coordinated omission)"},
+                      Metric::rtt_stddev_ns},
+    // load: from each request's due time (corrected for coordinated omission), and from its actual send
+    HistogramKindInfo{HistogramKind::latency, "latency", Metric::latency_min_ns, std::nullopt, std::nullopt, std::nullopt},
     HistogramKindInfo{HistogramKind::uncorrected, "uncorrected", Metric::uncorrected_min_ns, std::nullopt, std::nullopt,
-                      std::nullopt, "load: latency from each request's actual send"},
+                      std::nullopt},
 };
 
 inline constexpr std::array kHistogramPercentiles{50.0, 90.0, 99.0, 99.9, 99.99};

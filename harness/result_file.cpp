@@ -71,11 +71,13 @@ CellSpec spec_of(const json& cell) {
   return spec;
 }
 
+// Host mode: the server_* columns, the server's manifest by the same names.
 std::optional<Manifest> server_manifest_of(const json& row) {
+  constexpr std::string_view kPrefix = "server_";
   if (member(row, "server_hostname").is_null()) return std::nullopt;
   json manifest = json::object();
   for (const auto& [name, value] : row.items())
-    if (name.starts_with("server_") && name != "server_cpu") manifest[name.substr(7)] = value;
+    if (name.starts_with(kPrefix) && name != "server_cpu") manifest[name.substr(kPrefix.size())] = value;
   manifest["run_id"] = "";
   return wire::manifest_from_json_text(manifest.dump());
 }
