@@ -20,11 +20,11 @@ using Side = FaultInjection::Side;
 using Action = FaultInjection::Action;
 
 // A stopped side can only be caught by the stall deadline, so the SIGSTOP cases take about
-// this long each; short, to keep 200-odd of them to about a minute. The other faults end the
-// cell at once, and get a deadline no healthy side could miss even on a loaded machine.
-constexpr auto kStopTimeout = 300ms;
+// this long each; short, because CI runs 200-odd of them three times. The other faults end
+// the cell at once, and get a deadline no healthy side could miss even on a loaded machine.
+constexpr auto kStopTimeout = 150ms;
 constexpr auto kTimeout = 5s;
-// A loaded machine can stall a healthy side for 300 ms before the stop fires; the supervisor
+// A loaded machine can stall a healthy side for 150 ms before the stop fires; the supervisor
 // then rightly reports no progress, but the case proved nothing: it is run once more with
 // this deadline.
 constexpr auto kStopRetryTimeout = 2s;
