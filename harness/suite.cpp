@@ -47,8 +47,14 @@ void finish_cell(CellRecord& record, std::span<Reporter* const> reporters) {
 }  // namespace
 
 std::size_t max_payload_bytes(const RegistryEntry& entry, Mode mode) noexcept {
-  const std::size_t largest = entry.info.max_payload_bytes;
+  const std::size_t largest = entry.info.max_payload_here();
   return mode == Mode::host ? largest - std::min(largest, wire::kHeaderBytes) : largest;
+}
+
+std::string max_payload_text(const RegistryEntry& entry, Mode mode) {
+  const std::string size = format_size(max_payload_bytes(entry, mode));
+  const auto limit = entry.info.binding_machine_limit();
+  return limit ? fmt::format("{}, set by {}", size, limit->set_by) : size;
 }
 
 std::string skip_reason(const RegistryEntry& entry, const CellSpec& cell) {
@@ -56,7 +62,7 @@ std::string skip_reason(const RegistryEntry& entry, const CellSpec& cell) {
   if (!entry.modes.has(cell.mode)) return fmt::format("{} does not run in {} mode", info.name, to_string(cell.mode));
   if (cell.payload_bytes > max_payload_bytes(entry, cell.mode))
     return fmt::format("payload {} exceeds {}'s maximum of {}{}", format_size(cell.payload_bytes), info.name,
-                       format_size(max_payload_bytes(entry, cell.mode)), cell.mode == Mode::host ? " in host mode" : "");
+                       max_payload_text(entry, cell.mode), cell.mode == Mode::host ? " in host mode" : "");
   return {};
 }
 

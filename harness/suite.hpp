@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "harness/manifest.hpp"
@@ -43,5 +44,7 @@ std::string skip_reason(const RegistryEntry& entry, const CellSpec& cell);
 // The largest payload the transport carries in that mode: host mode's frame header takes
 // its share of a transport's largest message.
 std::size_t max_payload_bytes(const RegistryEntry& entry, Mode mode) noexcept;
+// That maximum in words, naming the machine's limit where it is the one that binds.
+std::string max_payload_text(const RegistryEntry& entry, Mode mode);
 
 }  // namespace ipcbench

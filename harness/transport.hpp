@@ -30,10 +30,19 @@ struct CacheLines {
   friend constexpr bool operator==(CacheLines, CacheLines) = default;
 };
 
+// A limit the machine sets on a transport's largest message (posix-mq: a sysctl, an rlimit),
+// and what sets it, so that a skip can say which knob to turn.
+struct MachineLimit {
+  std::size_t max_payload_bytes = 0;
+  std::string_view set_by;
+};
+
 struct TransportInfo {
   std::string_view name;       // the CLI name, e.g. "shm-spin"
   std::string_view mechanism;  // one line for `ipcbench list`
   std::size_t max_payload_bytes = 0;
+  // Read when it is asked for, since a sysctl can change between runs; none for most transports.
+  MachineLimit (*machine_limit)() noexcept = nullptr;
   WaitKind wait = WaitKind::block;
   // Whether an endpoint notices its peer's end by itself (a closed descriptor, an announced
   // close). Where it cannot (a word or a semaphore in shared memory), only the supervisor's
@@ -44,6 +53,17 @@ struct TransportInfo {
 
   // Two spinners on one CPU run one round trip per scheduler tick.
   [[nodiscard]] constexpr bool needs_two_cpus() const noexcept { return wait == WaitKind::spin; }
+  // The machine's limit where it is below the transport's own maximum.
+  [[nodiscard]] std::optional<MachineLimit> binding_machine_limit() const noexcept {
+    if (!machine_limit) return std::nullopt;
+    const MachineLimit limit = machine_limit();
+    return limit.max_payload_bytes < max_payload_bytes ? std::optional(limit) : std::nullopt;
+  }
+  // The largest payload this machine lets the transport carry.
+  [[nodiscard]] std::size_t max_payload_here() const noexcept {
+    const auto limit = binding_machine_limit();
+    return limit ? limit->max_payload_bytes : max_payload_bytes;
+  }
 };
 
 // What a transport is told when it is built.

@@ -1,11 +1,14 @@
 #!/usr/bin/python3
 """Side by side: ipcbench, minimal hand-written loops, sockperf and qperf, interleaved.
 
-Usage: scripts/compare_tools.py [--rounds 5] [--seconds 2] [--cpus 0,1] [--size 64] [--groups kernel,spin,copy]
+Usage: scripts/compare_tools.py [--rounds 5] [--seconds 2] [--cpus 0,1] [--size 64]
+                                [--groups kernel,kernel-cross,spin,copy] [--kernel-transports tcp,pipe,...]
                                 [-o results/tools] [--ipcbench LABEL=PATH ...]
 Groups of cells:
-  kernel  tcp, udp, unix, pipe, eventfd at --size, process mode, both sides on the first CPU
-          (ipcbench, ipcbench_minimal; sockperf and qperf for tcp and udp)
+  kernel  tcp, udp, unix, pipe, posix-mq, eventfd, shm-futex (or --kernel-transports) at --size, process
+          mode, both sides on the first CPU (ipcbench, ipcbench_minimal; sockperf and qperf for
+          tcp and udp)
+  kernel-cross  the same with the client on the first CPU and the server on the second
   spin    shm-spin at 8 B and 64 B, thread and process mode, one side on each CPU (ipcbench and
           ipcbench_minimal's loop with shm-spin's layout; the floor ipcbench measured beside it)
   copy    memcpy at 8 B and 64 B, on the first CPU (ipcbench and ipcbench_minimal's copy loop)
@@ -35,10 +38,10 @@ IPCBENCH = built_binary("ipcbench")
 MINIMAL = built_binary("ipcbench_minimal")
 # Beside the committed results in a checkout; installed, under the current directory.
 OUT = os.path.join(ROOT, "results/tools") if os.path.isdir(os.path.join(ROOT, "results")) else "results/tools"
-GROUPS = ("kernel", "spin", "copy")
-KERNEL_MECHANISMS = ["tcp", "udp", "unix", "pipe", "eventfd"]
+GROUPS = ("kernel", "kernel-cross", "spin", "copy")
+KERNEL_MECHANISMS = ["tcp", "udp", "unix", "pipe", "posix-mq", "eventfd", "shm-futex"]
 # Round trips per second of a pass, roughly, so that ipcbench_minimal's passes last about --seconds.
-MINIMAL_RATE = {"kernel": 150_000, "spin": 3_000_000, "copy": 100_000_000}
+MINIMAL_RATE = {"kernel": 150_000, "kernel-cross": 50_000, "spin": 3_000_000, "copy": 100_000_000}
 
 
 @dataclass(frozen=True)
@@ -63,8 +66,9 @@ def cells_of(args):
     first, second = args.cpus.split(",")
     one, two = f"{first},{first}", f"{first},{second}"
     cells = []
-    if "kernel" in args.groups:
-        cells += [Cell("kernel", m, "process", args.size, one) for m in KERNEL_MECHANISMS]
+    for group, cpus in (("kernel", one), ("kernel-cross", two)):
+        if group in args.groups:
+            cells += [Cell(group, m, "process", args.size, cpus) for m in args.kernel_transports]
     if "spin" in args.groups:
         cells += [Cell("spin", "shm-spin", mode, size, two) for size in (8, 64) for mode in ("thread", "process")]
     if "copy" in args.groups:
@@ -128,11 +132,11 @@ def with_server(command, body):
 def sockperf_round(args, log, cell):
     if cell.transport not in ("tcp", "udp"):
         return {}
-    pin = ["taskset", "-c", cell.cpus.split(",")[0]]
+    client_cpu, server_cpu = cell.cpus.split(",")
     flags = ["--tcp"] if cell.transport == "tcp" else []
     port = str(free_port())
-    out = with_server(pin + ["sockperf", "server", "-i", "127.0.0.1", "-p", port] + flags,
-                      lambda: run(pin + ["sockperf", "ping-pong", "-i", "127.0.0.1", "-p", port, "-m", str(cell.size),
+    out = with_server(["taskset", "-c", server_cpu, "sockperf", "server", "-i", "127.0.0.1", "-p", port] + flags,
+                      lambda: run(["taskset", "-c", client_cpu, "sockperf", "ping-pong", "-i", "127.0.0.1", "-p", port, "-m", str(cell.size),
                                          "-t", str(max(1, round(args.seconds))), "--full-rtt"] + flags, log))
     figures = {}
     p50 = re.search(r"percentile 50\.000 =\s+([0-9.]+)", out)
@@ -147,10 +151,10 @@ def sockperf_round(args, log, cell):
 def qperf_round(args, log, cell):
     if cell.transport not in ("tcp", "udp"):
         return {}
-    pin = ["taskset", "-c", cell.cpus.split(",")[0]]
+    client_cpu, server_cpu = cell.cpus.split(",")
     port = str(free_port())
-    out = with_server(pin + ["qperf", "-lp", port],
-                      lambda: run(pin + ["qperf", "-lp", port, "127.0.0.1", "-m", str(cell.size),
+    out = with_server(["taskset", "-c", server_cpu, "qperf", "-lp", port],
+                      lambda: run(["taskset", "-c", client_cpu, "qperf", "-lp", port, "127.0.0.1", "-m", str(cell.size),
                                          "-t", str(max(1, round(args.seconds))), f"{cell.transport}_lat"], log))
     # qperf prints one-way latency (half the round trip).
     found = re.search(r"_lat:\s+latency\s+=\s+([0-9.]+)\s+(ns|us|ms)", out)
@@ -186,6 +190,8 @@ def main():
     parser.add_argument("--cpus", default="0,1", help="A,B: one-CPU cells run on A, two-CPU cells on A and B")
     parser.add_argument("--size", type=int, default=64, help="payload of the kernel group's cells")
     parser.add_argument("--groups", default=",".join(GROUPS))
+    parser.add_argument("--kernel-transports", default=",".join(KERNEL_MECHANISMS),
+                        help="the transports of the kernel groups")
     parser.add_argument("-o", "--out", default=OUT)
     parser.add_argument("--ipcbench", action="append", default=[], metavar="LABEL=PATH",
                         help="an ipcbench binary to measure (default: build/harness/app/ipcbench, else ipcbench on PATH)")
@@ -194,12 +200,17 @@ def main():
     unknown = [g for g in args.groups if g not in GROUPS]
     if unknown:
         sys.exit(f"compare_tools.py: error: --groups {unknown[0]!r} is not one of {', '.join(GROUPS)}")
+    args.kernel_transports = args.kernel_transports.split(",")
+    unknown = [t for t in args.kernel_transports if t not in KERNEL_MECHANISMS]
+    if unknown:
+        sys.exit(f"compare_tools.py: error: --kernel-transports {unknown[0]!r} is not one of {', '.join(KERNEL_MECHANISMS)}")
     if not re.fullmatch(r"\d+,\d+", args.cpus) or len(set(args.cpus.split(","))) != 2:
         sys.exit(f"compare_tools.py: error: --cpus {args.cpus!r} must be two different CPUs, A,B")
     builds = [tuple(b.split("=", 1)) for b in args.ipcbench] or [("ipcbench", IPCBENCH)]
     if any(len(b) != 2 or not b[0].startswith("ipcbench") for b in builds):
         sys.exit("compare_tools.py: error: --ipcbench expects LABEL=PATH with a LABEL starting 'ipcbench'")
-    for tool in ("sockperf", "qperf", "taskset") if "kernel" in args.groups else ():
+    kernel_groups = {"kernel", "kernel-cross"} & set(args.groups)
+    for tool in ("sockperf", "qperf", "taskset") if kernel_groups else ():
         if not shutil.which(tool):
             sys.exit(f"compare_tools.py: error: {tool} is not installed (apt-get install {tool})")
     for binary in [MINIMAL, *(path for _, path in builds)]:

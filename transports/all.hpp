@@ -6,6 +6,8 @@
 #include "transports/libevent.hpp"
 #include "transports/memcpy.hpp"
 #include "transports/pipe.hpp"
+#include "transports/posix_mq.hpp"
+#include "transports/shm_futex.hpp"
 #include "transports/shm_sem.hpp"
 #include "transports/shm_spin.hpp"
 #include "transports/tcp.hpp"
@@ -34,6 +36,8 @@ using AllTransports = TypeList<
     Tcp,
     Udp,
     Eventfd,
-    Poll>;
+    Poll,
+    PosixMq,
+    ShmFutex>;
 
 }  // namespace ipcbench

@@ -88,7 +88,7 @@ int list(Registry registry) {
   for (const RegistryEntry& e : registry) {
     const TransportInfo& i = e.info;
     fmt::print("{:<10} | {:<8} | {:<21} | {:<8} | {:<10} | {}\n", i.name, e.shape, modes_of(e.modes),
-               format_size(i.max_payload_bytes), to_string(i.wait), i.mechanism);
+               format_size(max_payload_bytes(e, Mode::thread)), to_string(i.wait), i.mechanism);
   }
   fmt::print("Linux only: the seed notes' kqueue and udp-kqueue rows (macOS) are not built here.\n");
   fmt::print("\nServer architectures (ipcbench load -a, ipcbench serve --arch):\n");

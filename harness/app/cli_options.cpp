@@ -102,7 +102,7 @@ void check_size_fits_one(const std::vector<const RegistryEntry*>& transports, st
   const std::string_view in_host = mode == Mode::host ? " in host mode" : "";
   throw UsageError(transports.size() == 1
                        ? fmt::format("payload {} is too large for {}{}: its maximum is {}", format_size(size),
-                                     (*largest)->info.name, in_host, format_size(limit))
+                                     (*largest)->info.name, in_host, max_payload_text(**largest, mode))
                        : fmt::format("payload {} is too large for every transport asked for{}: the largest maximum is {} ({})",
                                      format_size(size), in_host, format_size(limit), (*largest)->info.name));
 }

@@ -68,7 +68,7 @@ TYPED_TEST(Conformance, EchoesEveryByteInThreadAndProcessModeWithoutLeaks) {
   const bool two_cpus = sys::allowed_cpus().size() > 1;
   for (Mode mode : {Mode::thread, Mode::process}) {
     if (!modes.has(mode)) continue;
-    for (std::size_t size : sizes_for(info.max_payload_bytes)) {
+    for (std::size_t size : sizes_for(info.max_payload_here())) {
       for (Placement placement : {Placement::cross, Placement::same}) {
         if (placement == Placement::cross && !two_cpus) continue;
         // Every size once, and the one-CPU variant of the spinners at 64 B.

@@ -96,7 +96,7 @@ void expect_clean(const testing::EchoOutcome& outcome, std::uint64_t round_trips
 }
 
 TYPED_TEST(EndpointTest, EchoesEveryByteAtEverySize) {
-  for (const std::size_t size : {std::size_t{1}, std::size_t{64}, std::size_t{4096}, TypeParam::kInfo.max_payload_bytes}) {
+  for (const std::size_t size : {std::size_t{1}, std::size_t{64}, std::size_t{4096}, TypeParam::kInfo.max_payload_here()}) {
     SCOPED_TRACE(fmt::format("{} bytes", size));
     expect_clean(testing::echo<TypeParam>(size, 200), 200);
   }
@@ -266,7 +266,7 @@ struct LateOnce {
 
 TYPED_TEST(LossTest, DroppedRequestsAreResentAndCounted) {
   constexpr std::uint64_t kRoundTrips = 21;
-  for (const std::size_t size : {std::size_t{1}, TypeParam::kInfo.max_payload_bytes}) {
+  for (const std::size_t size : {std::size_t{1}, TypeParam::kInfo.max_payload_here()}) {
     SCOPED_TRACE(fmt::format("{} bytes", size));
     const testing::EchoOutcome outcome = testing::echo<TypeParam>(size, kRoundTrips, DropEveryNth{5});
     EXPECT_EQ(outcome.client_error, "");

@@ -1,5 +1,7 @@
-// The kernel's loops: blocking read()/write() (send()/recv() for UDP) over tcp, udp, unix and pipe, and eventfd doorbells over shared memory.
+// The kernel's loops: blocking read()/write() (send()/recv() for UDP, mq_send()/mq_receive() for POSIX message queues) over tcp, udp, unix, pipe and posix-mq, and eventfd doorbells over shared memory.
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <mqueue.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/eventfd.h>
@@ -101,18 +103,41 @@ Ends make_pipe() {
   return {to_client[0], to_server[1], to_server[0], to_client[1]};
 }
 
+// Two queues of two messages of the cell's size, created 0600 under names of this process's
+// own and unlinked at once: the descriptors are all the two sides need.
+Ends make_message_queues(std::size_t size) {
+  const auto queue = [size](const char* direction) {
+    const std::string name = "/ipcbench_minimal-" + std::to_string(getpid()) + "-" + direction;
+    mq_attr attributes{};
+    attributes.mq_maxmsg = 2;
+    attributes.mq_msgsize = static_cast<long>(size);
+    const mqd_t q = mq_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600, &attributes);
+    if (q == static_cast<mqd_t>(-1)) die("mq_open (SIZE above the sysctl fs.mqueue.msgsize_max?)");
+    mq_unlink(name.c_str());
+    return q;
+  };
+  const mqd_t to_server = queue("to-server"), to_client = queue("to-client");
+  return {to_client, to_server, to_server, to_client};
+}
+
+enum class Kind { stream, datagram, message_queue };
+
 // Each side sends and receives whole messages: a stream loops over partial I/O, a datagram
-// is one send() and one recv().
-Figures stream_or_datagram(const Options& options, const Ends& ends, bool datagram) {
+// is one send() and one recv(), a queued message one mq_send() and one mq_receive().
+Figures whole_messages(const Options& options, const Ends& ends, Kind kind) {
   const std::size_t size = options.size;
   const auto send_all = [&](int fd, const char* p) {
-    if (!datagram) return write_all(fd, p, size);
+    if (kind == Kind::stream) return write_all(fd, p, size);
+    if (kind == Kind::message_queue) {
+      if (mq_send(fd, p, size, 0) != 0) die("mq_send");
+      return;
+    }
     if (send(fd, p, size, 0) != static_cast<ssize_t>(size)) die("send");
   };
   const auto receive_all = [&](int fd, char* p) {
-    if (!datagram) return read_all(fd, p, size);
-    const ssize_t r = recv(fd, p, size, 0);
-    if (r != static_cast<ssize_t>(size)) die("recv");
+    if (kind == Kind::stream) return read_all(fd, p, size);
+    const ssize_t r = kind == Kind::message_queue ? mq_receive(fd, p, size, nullptr) : recv(fd, p, size, 0);
+    if (r != static_cast<ssize_t>(size)) die(kind == Kind::message_queue ? "mq_receive" : "recv");
     return true;
   };
   std::vector<char> client_message(size, 'x');
@@ -191,8 +216,9 @@ Figures eventfd_doorbells(const Options& options) {
 Figures run_descriptor_loop(const Options& options) {
   const std::string& m = options.mechanism;
   if (m == "eventfd") return eventfd_doorbells(options);
+  if (m == "posix-mq") return whole_messages(options, make_message_queues(options.size), Kind::message_queue);
   const Ends ends = m == "tcp" ? make_tcp() : m == "udp" ? make_udp() : m == "unix" ? make_unix() : make_pipe();
-  return stream_or_datagram(options, ends, m == "udp");
+  return whole_messages(options, ends, m == "udp" ? Kind::datagram : Kind::stream);
 }
 
 }  // namespace minimal

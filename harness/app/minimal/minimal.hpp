@@ -125,8 +125,8 @@ Figures ping_pong(const Options& options, Serve&& serve, Client&& client, Stop&&
   return figures;
 }
 
-Figures run_descriptor_loop(const Options& options);  // tcp, udp, unix, pipe, eventfd
-Figures run_shared_memory_loop(const Options& options);  // shm
+Figures run_descriptor_loop(const Options& options);  // tcp, udp, unix, pipe, posix-mq, eventfd
+Figures run_shared_memory_loop(const Options& options);  // shm, shm-futex
 Figures run_copy_loop(const Options& options);  // memcpy
 
 }  // namespace minimal

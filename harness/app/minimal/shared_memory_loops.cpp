@@ -1,5 +1,7 @@
-// The loops with no kernel in them: two sides spinning on sequence words in shared memory (shm-spin's layout), and one thread copying (memcpy).
+// The shared-memory loops: two sides spinning on sequence words (shm-spin's layout) or sleeping on them in a futex (shm-futex), and one thread copying (memcpy).
+#include <linux/futex.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 
 #include <atomic>
 
@@ -26,52 +28,77 @@ void copy(char* destination, const char* source, std::size_t bytes) {
   if (offset != bytes) copy(destination + bytes - 8, source + bytes - 8, 8);
 }
 
-using Sequence = std::atomic<std::uint64_t>;
-
-// A slot is its sequence word followed by the payload. When both slots fit in 32 bytes they
-// share one cache line; otherwise each starts on a line of its own and spans as many lines
-// as it needs: shm-spin's layout, so that the same number of lines moves each way.
+// A slot is its 8-byte signal word followed by the payload. When both slots fit in 32 bytes
+// they share one cache line; otherwise each starts on a line of its own and spans as many
+// lines as it needs: shm-spin's layout, so that the same number of lines moves each way.
 std::size_t slot_stride(std::size_t size) { return 8 + size <= 32 ? 32 : (8 + size + 63) / 64 * 64; }
 
+// The waiter polls the word, and yields between polls on one CPU.
 template <bool kYield>
-void wait_for(const Sequence& word, std::uint64_t value) {
-  while (word.load(std::memory_order_acquire) != value)
-    if constexpr (kYield) sched_yield();
-}
+struct Spin {
+  using Word = std::atomic<std::uint64_t>;
+  static void notify(Word& word, std::uint64_t value) { word.store(value, std::memory_order_release); }
+  static void wait_for(Word& word, std::uint64_t value) {
+    while (word.load(std::memory_order_acquire) != value)
+      if constexpr (kYield) sched_yield();
+  }
+};
 
-template <bool kYield>
-Figures spin(const Options& options) {
+// The waiter sleeps in FUTEX_WAIT after saying so; the notifier wakes it only if it said so.
+struct Futex {
+  struct Word {
+    std::atomic<std::uint32_t> value{0};
+    std::atomic<std::uint32_t> sleepers{0};
+  };
+  static void notify(Word& word, std::uint64_t value) {
+    word.value.store(static_cast<std::uint32_t>(value));
+    if (word.sleepers.load() != 0) syscall(SYS_futex, &word.value, FUTEX_WAKE, 1, nullptr, nullptr, 0);
+  }
+  static void wait_for(Word& word, std::uint64_t value) {
+    const auto wanted = static_cast<std::uint32_t>(value);
+    while (word.value.load(std::memory_order_acquire) != wanted) {
+      word.sleepers.fetch_add(1);
+      const std::uint32_t seen = word.value.load();
+      if (seen != wanted) syscall(SYS_futex, &word.value, FUTEX_WAIT, seen, nullptr, nullptr, 0);
+      word.sleepers.fetch_sub(1, std::memory_order_relaxed);
+    }
+  }
+};
+
+template <class Signal>
+Figures hand_off(const Options& options) {
+  static_assert(sizeof(typename Signal::Word) == 8);
   const std::size_t size = options.size;
   const std::size_t stride = slot_stride(size);
   void* mapping = mmap(nullptr, 2 * stride, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (mapping == MAP_FAILED) die("mmap");
   char* const request = static_cast<char*>(mapping);
   char* const reply = request + stride;
-  Sequence& request_sequence = *new (request) Sequence(0);
-  Sequence& reply_sequence = *new (reply) Sequence(0);
+  auto& request_sequence = *new (request) typename Signal::Word();
+  auto& reply_sequence = *new (reply) typename Signal::Word();
   std::vector<char> client_message(size, 'x');
   std::uint64_t published = 0;
   const auto publish = [&](const char* message) {
     copy(request + 8, message, size);
-    request_sequence.store(++published, std::memory_order_release);
+    Signal::notify(request_sequence, ++published);
   };
   const Figures figures = ping_pong(
       options,
       [&] {
         std::vector<char> message(size);
         for (std::uint64_t n = 1;; ++n) {
-          wait_for<kYield>(request_sequence, n);
+          Signal::wait_for(request_sequence, n);
           copy(message.data(), request + 8, size);
           if (header_of(message.data()) == kStop) return;
           set_header(message.data(), ~header_of(message.data()));
           copy(reply + 8, message.data(), size);
-          reply_sequence.store(n, std::memory_order_release);
+          Signal::notify(reply_sequence, n);
         }
       },
       [&](std::uint64_t sequence) {
         set_header(client_message.data(), sequence);
         publish(client_message.data());
-        wait_for<kYield>(reply_sequence, published);
+        Signal::wait_for(reply_sequence, published);
         copy(client_message.data(), reply + 8, size);
         check_reply(client_message.data(), sequence);
       },
@@ -87,7 +114,8 @@ Figures spin(const Options& options) {
 
 // Two spinners on one CPU would hand over once per scheduler tick: there they yield.
 Figures run_shared_memory_loop(const Options& options) {
-  return options.one_cpu() ? spin<true>(options) : spin<false>(options);
+  if (options.mechanism == "shm-futex") return hand_off<Futex>(options);
+  return options.one_cpu() ? hand_off<Spin<true>>(options) : hand_off<Spin<false>>(options);
 }
 
 // One thread: the request is copied into a buffer, answered there, and copied back.
