@@ -2,6 +2,7 @@
 #pragma once
 
 #include "harness/transport.hpp"
+#include "transports/boost_mq.hpp"
 #include "transports/eventfd.hpp"
 #include "transports/libevent.hpp"
 #include "transports/memcpy.hpp"
@@ -38,6 +39,7 @@ using AllTransports = TypeList<
     Eventfd,
     Poll,
     PosixMq,
+    BoostMq,
     ShmFutex>;
 
 }  // namespace ipcbench

@@ -3,9 +3,7 @@
 
 #include <fcntl.h>
 #include <mqueue.h>
-#include <sys/random.h>
 #include <sys/resource.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -15,6 +13,7 @@
 #include <system_error>
 
 #include "harness/sys/io.hpp"
+#include "harness/sys/private_name.hpp"
 
 namespace ipcbench::posix_mq {
 namespace {
@@ -31,13 +30,6 @@ std::size_t msgsize_max() noexcept {
   return sysctl >> bytes ? bytes : 0;
 }
 
-std::string unpredictable_name(std::string_view direction) {
-  std::uint64_t random = 0;
-  if (::getrandom(&random, sizeof random, 0) != static_cast<ssize_t>(sizeof random))
-    throw fmt::system_error(errno, "getrandom for a message queue's name");
-  return fmt::format("/ipcbench-{}-{:016x}-{}", ::getpid(), random, direction);
-}
-
 [[noreturn]] void throw_open_error(int error, const std::string& name, std::size_t message_bytes) {
   if (error == EMFILE || error == ENOMEM)
     throw fmt::system_error(error, "mq_open {} ({} B messages): the queues would exceed RLIMIT_MSGQUEUE (ulimit -q)",
@@ -50,7 +42,7 @@ std::string unpredictable_name(std::string_view direction) {
 
 // One queue, opened to read and to write, its name already gone when this returns.
 std::pair<sys::Fd, sys::Fd> open_queue(std::string_view direction, std::size_t message_bytes) {
-  const std::string name = unpredictable_name(direction);
+  const std::string name = sys::private_ipc_name(direction);
   mq_attr attributes{};
   attributes.mq_maxmsg = kQueueDepth;
   attributes.mq_msgsize = static_cast<long>(message_bytes);

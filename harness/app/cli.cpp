@@ -135,7 +135,7 @@ int serve_command(Registry registry, const ServeOptions& options) {
 int parse_and_run(int argc, char** argv, const CliFlavour& flavour) {
   CLI::App app("ipcbench: IPC round-trip latency and messages/sec, one harness for every transport.\n"
                "With no subcommand it runs the default suite (every transport, both modes and placements,\n"
-               "64 B, 5 repetitions of 80 ms passes, ipcbench-results.csv), which takes run's options.");
+               "64 B, 5 repetitions of 60 ms passes, ipcbench-results.csv), which takes run's options.");
   app.set_version_flag("--version", std::string(IPCBENCH_VERSION) + " (" + IPCBENCH_GIT_COMMIT + ")");
   app.require_subcommand(0, 1);
   // A default shows in --help and in --print-config, so the effective configuration is whole.
@@ -155,7 +155,7 @@ int parse_and_run(int argc, char** argv, const CliFlavour& flavour) {
   // transport, both modes and placements, 64 B, passes short enough that the whole matrix
   // takes under a minute on two CPUs.
   RunOptions suite;
-  suite.duration = "80ms";
+  suite.duration = "60ms";
   suite.repetitions = "5";
   suite.csv = "ipcbench-results.csv";
   add_measurement_options(app, suite, false);

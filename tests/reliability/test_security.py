@@ -1,8 +1,9 @@
 """No transport leaves a named object: nothing in /dev/shm, no message queue or SysV object, no socket path, no file but the CSV.
 
-posix-mq is the one transport that must name what it creates (a message queue has no other
-way in): its queues are created 0600 with O_EXCL under unpredictable names and unlinked by the
-process that made them, before any other process exists to use the name.
+posix-mq and boost-mq must name what they create (a POSIX message queue and Boost's shared
+memory have no other way in): each object is created 0600 with O_EXCL under a name no other
+process can guess, and unlinked by the process that made it before any other process exists
+to use the name.
 """
 
 import os
@@ -43,7 +44,7 @@ def traced_calls(tmp_path):
         pytest.skip("strace is not installed (.ci/run installs it after the Release run)")
     trace = tmp_path / "trace.txt"
     csv_path = tmp_path / "r.csv"
-    calls = ("open,openat,creat,mkdir,mkdirat,mknod,mknodat,bind,mq_open,mq_unlink,symlink,symlinkat,link,linkat,"
+    calls = ("open,openat,creat,mkdir,mkdirat,mknod,mknodat,bind,mq_open,mq_unlink,unlink,symlink,symlinkat,link,linkat,"
              "rename,renameat2,clone,clone3,fork,vfork")
     # LeakSanitizer refuses to run under ptrace; leaks are the business of every other ASan
     # test and of valgrind.
@@ -61,13 +62,16 @@ def not_the_sanitizer(lines):
     return [l for l in lines if "/tmp/tsan.rodata." not in l]
 
 
-QUEUE_NAME = r'"ipcbench-(\d+)-[0-9a-f]{16}-to-(server|client)"'
+# A name only its creator knows (sys::private_ipc_name), as strace shows it: a message queue's
+# bare, Boost's shared memory under /dev/shm. Group 1 is the creator's pid.
+PRIVATE_NAME = r'"(?:/dev/shm/)?ipcbench-(\d+)-[0-9a-f]{16}-[a-z-]+"'
 
 
-def test_no_file_socket_path_or_queue_is_created_by_name(tmp_path):
+def test_no_file_or_socket_path_is_created_besides_the_private_names(tmp_path):
     csv_path, lines = traced_calls(tmp_path)
     lines = not_the_sanitizer(lines)
-    created = [l for l in lines if re.search(r" open(at)?\(.*O_CREAT", l) and str(csv_path) not in l]
+    created = [l for l in lines if re.search(r" open(at)?\(.*O_CREAT", l) and str(csv_path) not in l
+               and not re.search(PRIVATE_NAME, l)]
     assert created == [], "files created besides the CSV"
     # Every bind is to an address, never to a path in the file system.
     binds = [l for l in lines if " bind(" in l]
@@ -77,22 +81,20 @@ def test_no_file_socket_path_or_queue_is_created_by_name(tmp_path):
     assert named == []
 
 
-def test_message_queues_are_private_unguessable_and_unlinked_before_anyone_else_exists(tmp_path):
+def test_named_objects_are_private_unguessable_and_unlinked_before_anyone_else_exists(tmp_path):
     _, lines = traced_calls(tmp_path)
-    queue_calls = [l for l in lines if re.search(r" mq_(open|unlink)\(", l)]
-    assert queue_calls, "no mq_open traced: posix-mq did not run"
-    # Creating a queue: 0600 and O_EXCL, a name with the creator's pid and 64 random bits.
-    creations = [l for l in queue_calls if " mq_open(" in l and "O_CREAT" in l]
-    assert creations
+    creations = [l for l in lines if re.search(r" (mq_open|open(at)?)\(.*O_CREAT", l) and re.search(PRIVATE_NAME, l)]
+    assert any(" mq_open(" in l for l in creations), "no message queue created: posix-mq did not run"
+    assert any("/dev/shm/" in l for l in creations), "no shared memory created by name: boost-mq did not run"
+    # Created 0600 and O_EXCL, under a name with the creator's pid and 64 random bits.
     for line in creations:
-        found = re.search(QUEUE_NAME, line)
-        assert found and found.group(1) == line.split()[0], line
-        assert "O_EXCL" in line and ", 0600," in line, line
+        assert re.search(PRIVATE_NAME, line).group(1) == line.split()[0], line
+        assert "O_EXCL" in line and re.search(r", 0600[,)]", line), line
     # Each name is unlinked by the process that made it, and no process starts between the two.
     for line in creations:
-        pid, name = line.split()[0], re.search(QUEUE_NAME, line).group(0)
+        pid, name = line.split()[0], re.search(PRIVATE_NAME, line).group(0)
         after = lines[lines.index(line) + 1:]
-        unlink = next((i for i, l in enumerate(after) if f"mq_unlink({name})" in l), None)
+        unlink = next((i for i, l in enumerate(after) if re.search(rf" (mq_)?unlink\({re.escape(name)}\)", l)), None)
         assert unlink is not None and after[unlink].split()[0] == pid, f"{name} is never unlinked by {pid}"
         started = [l for l in after[:unlink] if re.search(r" (clone3?|v?fork)\(", l)]
         assert started == [], f"a process started while {name} existed: {started}"
@@ -103,5 +105,5 @@ def test_the_csv_is_the_only_file_opened_for_writing(tmp_path):
     lines = not_the_sanitizer(lines)
     writing = [l for l in lines if re.search(r" open(at)?\(.*O_(WRONLY|RDWR)", l)]
     outside = [l for l in writing if str(csv_path) not in l and not re.search(r'"/dev/(null|zero|tty)"', l)
-               and not re.search(r'"/proc/self/|"/proc/\d+/', l)]
+               and not re.search(r'"/proc/self/|"/proc/\d+/', l) and not re.search(PRIVATE_NAME, l)]
     assert outside == [], "files opened for writing besides the CSV"

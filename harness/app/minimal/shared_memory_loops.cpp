@@ -1,9 +1,12 @@
-// The shared-memory loops: two sides spinning on sequence words (shm-spin's layout) or sleeping on them in a futex (shm-futex), and one thread copying (memcpy).
+// The shared-memory loops: two sides spinning on sequence words (shm-spin's layout) or sleeping on them in a futex (shm-futex), Boost.Interprocess message queues (boost-mq), and one thread copying (memcpy).
 #include <linux/futex.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
 #include <atomic>
+#include <boost/interprocess/ipc/message_queue.hpp>
+
+#include <memory>
 
 #include "minimal.hpp"
 
@@ -110,11 +113,54 @@ Figures hand_off(const Options& options) {
   return figures;
 }
 
+// Two queues of two messages, named for this process and removed once made: a forked server
+// inherits the mappings. The stop is the kStop header, as in every loop here.
+Figures boost_queues(const Options& options) {
+  namespace bip = boost::interprocess;
+  const std::size_t size = options.size;
+  const auto queue = [size](const char* direction) {
+    const std::string name = "ipcbench_minimal-" + std::to_string(getpid()) + "-" + direction;
+    auto made = std::make_unique<bip::message_queue>(bip::create_only, name.c_str(), 2, size, bip::permissions(0600));
+    bip::message_queue::remove(name.c_str());
+    return made;
+  };
+  const auto to_server = queue("to-server"), to_client = queue("to-client");
+  const auto receive = [size](bip::message_queue& q, char* message) {
+    bip::message_queue::size_type received = 0;
+    unsigned int priority = 0;
+    q.receive(message, size, received, priority);
+    if (received != size) die("message_queue::receive");
+  };
+  std::vector<char> client_message(size, 'x');
+  return ping_pong(
+      options,
+      [&] {
+        std::vector<char> message(size);
+        for (;;) {
+          receive(*to_server, message.data());
+          if (header_of(message.data()) == kStop) return;
+          set_header(message.data(), ~header_of(message.data()));
+          to_client->send(message.data(), size, 0);
+        }
+      },
+      [&](std::uint64_t sequence) {
+        set_header(client_message.data(), sequence);
+        to_server->send(client_message.data(), size, 0);
+        receive(*to_client, client_message.data());
+        check_reply(client_message.data(), sequence);
+      },
+      [&] {
+        set_header(client_message.data(), kStop);
+        to_server->send(client_message.data(), size, 0);
+      });
+}
+
 }  // namespace
 
 // Two spinners on one CPU would hand over once per scheduler tick: there they yield.
 Figures run_shared_memory_loop(const Options& options) {
   if (options.mechanism == "shm-futex") return hand_off<Futex>(options);
+  if (options.mechanism == "boost-mq") return boost_queues(options);
   return options.one_cpu() ? hand_off<Spin<true>>(options) : hand_off<Spin<false>>(options);
 }
 
