@@ -5,7 +5,7 @@ Usage: scripts/compare_tools.py [--rounds 5] [--seconds 2] [--cpus 0,1] [--size 
                                 [--groups kernel,kernel-cross,spin,copy] [--kernel-transports tcp,pipe,...]
                                 [-o results/tools] [--ipcbench LABEL=PATH ...]
 Groups of cells:
-  kernel  tcp, udp, unix, pipe, posix-mq, boost-mq, eventfd, shm-futex (or --kernel-transports)
+  kernel  tcp, udp, unix, pipe, posix-mq, boost-mq, eventfd, shm-futex, io_uring (or --kernel-transports)
           at --size, process mode, both sides on the first CPU (ipcbench, ipcbench_minimal;
           sockperf and qperf for tcp and udp)
   kernel-cross  the same with the client on the first CPU and the server on the second
@@ -39,7 +39,7 @@ MINIMAL = built_binary("ipcbench_minimal")
 # Beside the committed results in a checkout; installed, under the current directory.
 OUT = os.path.join(ROOT, "results/tools") if os.path.isdir(os.path.join(ROOT, "results")) else "results/tools"
 GROUPS = ("kernel", "kernel-cross", "spin", "copy")
-KERNEL_MECHANISMS = ["tcp", "udp", "unix", "pipe", "posix-mq", "boost-mq", "eventfd", "shm-futex"]
+KERNEL_MECHANISMS = ["tcp", "udp", "unix", "pipe", "posix-mq", "boost-mq", "eventfd", "shm-futex", "io_uring"]
 # Round trips per second of a pass, roughly, so that ipcbench_minimal's passes last about --seconds.
 MINIMAL_RATE = {"kernel": 150_000, "kernel-cross": 50_000, "spin": 3_000_000, "copy": 100_000_000}
 

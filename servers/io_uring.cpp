@@ -17,30 +17,13 @@
 #include <vector>
 
 #include "harness/sys/fd.hpp"
+#include "harness/sys/uring.hpp"
 #include "servers/request_buffers.hpp"
 
 namespace ipcbench {
 namespace {
 
-// The one owner of a ring.
-class Ring {
- public:
-  explicit Ring(unsigned entries) {
-    // One thread submits and completions are processed only when it waits for them, instead
-    // of interrupting it (Linux 6.1); older kernels refuse the flags and get a plain ring.
-    int result = io_uring_queue_init(entries, &ring_, IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN);
-    if (result == -EINVAL) result = io_uring_queue_init(entries, &ring_, 0);
-    if (result < 0) throw std::system_error(-result, std::generic_category(), "io_uring_queue_init");
-  }
-  Ring(const Ring&) = delete;
-  Ring& operator=(const Ring&) = delete;
-  ~Ring() { io_uring_queue_exit(&ring_); }
-
-  [[nodiscard]] io_uring* get() noexcept { return &ring_; }
-
- private:
-  io_uring ring_{};
-};
+using sys::Ring;
 
 // What a completion is for. Its user_data is the operation, and for recv and send the
 // connection's slot and generation: a slot is reused only after every operation on it

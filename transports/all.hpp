@@ -4,6 +4,7 @@
 #include "harness/transport.hpp"
 #include "transports/boost_mq.hpp"
 #include "transports/eventfd.hpp"
+#include "transports/io_uring.hpp"
 #include "transports/libevent.hpp"
 #include "transports/memcpy.hpp"
 #include "transports/pipe.hpp"
@@ -40,6 +41,7 @@ using AllTransports = TypeList<
     Poll,
     PosixMq,
     BoostMq,
-    ShmFutex>;
+    ShmFutex,
+    IoUring>;
 
 }  // namespace ipcbench

@@ -116,17 +116,24 @@ def test_json_that_cannot_be_written_at_the_end_loses_no_table_or_csv(tmp_path):
     assert len(aggregates(read_csv(csv_path))) == 2
 
 
-def test_no_dev_shm_changes_nothing(tmp_path):
-    # Every shared object is anonymous (docs/reliability.md): a read-only, empty /dev/shm is
-    # no obstacle to any transport.
+def test_no_dev_shm_fails_only_boost_mq_with_a_clear_reason(tmp_path):
+    # Every shared object but Boost's message queue is anonymous (docs/reliability.md): a
+    # read-only, empty /dev/shm is no obstacle to the others, and boost-mq's cells fail
+    # saying where.
     csv_path = tmp_path / "no_shm.csv"
     status, _, stderr = in_namespace("-m", "mount -t tmpfs -o ro,size=4k tmpfs /dev/shm",
                                      ["run", "-m", "thread,process", "-p", "same", *SHORT, "--table", "none",
                                       "--csv", str(csv_path)])
-    assert status == 0, stderr
+    assert status == 1, stderr
+    assert stderr.strip().splitlines()[-1] == "ipcbench: 2 cell(s) failed", stderr
     cells = aggregates(read_csv(csv_path))
     assert {(t, m) for t, m, _ in cells} == available_cells()
-    assert all(r["status"] == "ok" for r in cells.values())
+    for (transport, mode, _), row in cells.items():
+        if transport == "boost-mq":
+            assert row["status"] == "failed"
+            assert "message_queue /ipcbench-" in row["reason"] and "Read-only file system" in row["reason"], row["reason"]
+        else:
+            assert row["status"] == "ok", (transport, mode, row["reason"])
 
 
 def test_no_free_port_fails_only_the_socket_cells_with_a_clear_reason(tmp_path):

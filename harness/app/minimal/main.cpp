@@ -1,7 +1,7 @@
 // ipcbench_minimal: the smallest ping-pong loops we can write, with no harness code, as a yardstick for ipcbench.
 //
 // Usage: ipcbench_minimal MECHANISM CPUS SIZE ROUND_TRIPS [thread|process]
-//   MECHANISM  tcp, udp, unix, pipe, posix-mq, eventfd, shm, shm-futex, boost-mq, memcpy
+//   MECHANISM  tcp, udp, unix, pipe, posix-mq, eventfd, shm, shm-futex, boost-mq, io_uring, memcpy
 //   CPUS       A (both sides on CPU A) or A,B (client on A, server on B)
 //   SIZE       bytes each way, at least 8 (the sequence)
 // Prints: MECHANISM mean_ns=... p50_ns=...
@@ -13,7 +13,7 @@
 namespace {
 
 constexpr const char* kUsage =
-    "usage: ipcbench_minimal tcp|udp|unix|pipe|posix-mq|eventfd|shm|shm-futex|boost-mq|memcpy CPU[,CPU] SIZE ROUND_TRIPS [thread|process]\n";
+    "usage: ipcbench_minimal tcp|udp|unix|pipe|posix-mq|eventfd|shm|shm-futex|boost-mq|io_uring|memcpy CPU[,CPU] SIZE ROUND_TRIPS [thread|process]\n";
 
 // One line naming the value and what would have been valid.
 [[noreturn]] void usage_error(const char* what, const char* value, const char* valid) {
@@ -57,10 +57,12 @@ int main(int argc, char** argv) {
     figures = minimal::run_descriptor_loop(options);
   else if (m == "shm" || m == "shm-futex" || m == "boost-mq")
     figures = minimal::run_shared_memory_loop(options);
+  else if (m == "io_uring")
+    figures = minimal::run_uring_loop(options);
   else if (m == "memcpy")
     figures = minimal::run_copy_loop(options);
   else
-    usage_error("MECHANISM", argv[1], "tcp, udp, unix, pipe, posix-mq, eventfd, shm, shm-futex, boost-mq or memcpy");
+    usage_error("MECHANISM", argv[1], "tcp, udp, unix, pipe, posix-mq, eventfd, shm, shm-futex, boost-mq, io_uring or memcpy");
   std::printf("%s mean_ns=%.1f p50_ns=%.1f\n", m.c_str(), figures.mean_ns, figures.p50_ns);
   return 0;
 }
