@@ -41,9 +41,9 @@ void receive(Queue& queue, std::span<std::byte> message) {
   throw ProtocolError(fmt::format("a {} B message where {} B were expected", received, message.size()));
 }
 
-void send_close_mark(Queue& queue) noexcept {
+void SendCloseMark::announce(Queue* queue) noexcept {
   try {
-    [[maybe_unused]] const bool sent = queue.try_send("", 0, 0);
+    [[maybe_unused]] const bool sent = queue->try_send("", 0, 0);
   } catch (...) {
     // A queue that cannot take the mark has nobody to tell.
   }

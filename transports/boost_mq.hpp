@@ -7,6 +7,7 @@
 #include <span>
 #include <utility>
 
+#include "harness/sys/announcing_fd.hpp"
 #include "harness/transport.hpp"
 
 namespace ipcbench {
@@ -22,7 +23,9 @@ void send(Queue& queue, std::span<const std::byte> message);
 // An empty message is the peer's close: PeerClosed.
 void receive(Queue& queue, std::span<std::byte> message);
 // A closing side sends an empty message, if there is room (never blocks).
-void send_close_mark(Queue& queue) noexcept;
+struct SendCloseMark {
+  static void announce(Queue* queue) noexcept;
+};
 
 }  // namespace boost_mq
 
@@ -43,26 +46,12 @@ class BoostMq {
    public:
     Endpoint(std::shared_ptr<boost_mq::Queue> in, std::shared_ptr<boost_mq::Queue> out) noexcept
         : in_(std::move(in)), out_(std::move(out)) {}
-    Endpoint(Endpoint&&) noexcept = default;
-    Endpoint& operator=(Endpoint&& other) noexcept {
-      if (this != &other) {
-        announce_close();
-        in_ = std::move(other.in_);
-        out_ = std::move(other.out_);
-      }
-      return *this;
-    }
-    ~Endpoint() { announce_close(); }
-
-    void send(std::span<const std::byte> message) { boost_mq::send(*out_, message); }
+    void send(std::span<const std::byte> message) { boost_mq::send(*out_.get(), message); }
     void receive(std::span<std::byte> message) { boost_mq::receive(*in_, message); }
 
    private:
-    void announce_close() noexcept {
-      if (out_) boost_mq::send_close_mark(*out_);
-    }
     std::shared_ptr<boost_mq::Queue> in_;
-    std::shared_ptr<boost_mq::Queue> out_;
+    sys::Announcing<std::shared_ptr<boost_mq::Queue>, boost_mq::SendCloseMark> out_;
   };
 
   explicit BoostMq(const TransportSetup& setup)

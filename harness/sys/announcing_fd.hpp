@@ -1,4 +1,4 @@
-// AnnouncingFd: a descriptor whose owner tells the peer it is going before it closes it.
+// Announcing: a handle whose owner tells the peer it is going before it lets the handle go.
 #pragma once
 
 #include <utility>
@@ -7,30 +7,35 @@
 
 namespace ipcbench::sys {
 
-// An eventfd has no other end and a UDP socket no connection: the peer of one that closes
-// learns of it only if it is told (an end-of-stream mark, an empty datagram). Announce is
-// a policy with `static void announce(int fd) noexcept`, called once before the close.
-template <class Announce>
-class AnnouncingFd {
+// An eventfd has no other end, a UDP socket no connection and a message queue no closing
+// side: the peer of one that closes learns of it only if it is told (an end-of-stream mark, an
+// empty datagram, an empty message). Handle is movable, tests true while it holds something
+// and has get(); Announce is a policy with `static void announce(H handle) noexcept`, called
+// once with get() before the handle goes.
+template <class Handle, class Announce>
+class Announcing {
  public:
-  explicit AnnouncingFd(Fd fd) noexcept : fd_(std::move(fd)) {}
-  AnnouncingFd(AnnouncingFd&&) noexcept = default;
-  AnnouncingFd& operator=(AnnouncingFd&& other) noexcept {
+  explicit Announcing(Handle handle) noexcept : handle_(std::move(handle)) {}
+  Announcing(Announcing&&) noexcept = default;
+  Announcing& operator=(Announcing&& other) noexcept {
     if (this != &other) {
       announce();
-      fd_ = std::move(other.fd_);
+      handle_ = std::move(other.handle_);
     }
     return *this;
   }
-  ~AnnouncingFd() { announce(); }
+  ~Announcing() { announce(); }
 
-  [[nodiscard]] int get() const noexcept { return fd_.get(); }
+  [[nodiscard]] auto get() const noexcept { return handle_.get(); }
 
  private:
   void announce() noexcept {
-    if (fd_) Announce::announce(fd_.get());
+    if (handle_) Announce::announce(handle_.get());
   }
-  Fd fd_;
+  Handle handle_;
 };
+
+template <class Announce>
+using AnnouncingFd = Announcing<Fd, Announce>;
 
 }  // namespace ipcbench::sys

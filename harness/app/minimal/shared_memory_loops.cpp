@@ -5,7 +5,6 @@
 
 #include <atomic>
 #include <boost/interprocess/ipc/message_queue.hpp>
-
 #include <memory>
 
 #include "minimal.hpp"
