@@ -48,6 +48,8 @@ struct TransportInfo {
   // close). Where it cannot (a word or a semaphore in shared memory), only the supervisor's
   // deadline ends a wait for a peer that is gone.
   bool sees_peer_close = true;
+  // Both sides must be threads of one process (ZeroMQ's inproc://): no process mode.
+  bool threads_only = false;
   // For a transport that spins on shared memory: the lines a message of this size moves.
   CacheLines (*cache_lines)(std::size_t payload_bytes) = nullptr;
 
@@ -139,7 +141,7 @@ template <class T>
 concept HasOneCpuVariant = requires { typename T::OnOneCpu; } && AnyTransport<typename T::OnOneCpu>;
 
 // The modes follow from the shape: a loopback runs in one thread, a pair between two threads
-// or processes, a socket transport also between hosts.
+// or processes (threads only where kInfo says so), a socket transport also between hosts.
 struct ModeSet {
   bool thread = false;
   bool process = false;
@@ -153,7 +155,7 @@ template <AnyTransport T>
 constexpr ModeSet modes_of() noexcept {
   if constexpr (LoopbackTransport<T>) return {true, false, false};
   else if constexpr (SocketTransport<T>) return {true, true, true};
-  else return {true, true, false};
+  else return {true, !T::kInfo.threads_only, false};
 }
 
 template <AnyTransport T>

@@ -55,7 +55,7 @@ dpkg-deb -x "$deb" "$work/root"
 tree_paths=$(grep -rlF -e "$build" -e "$PWD" "$work/root" || true)
 [ -z "$tree_paths" ] || fail "files naming the build or source tree: $tree_paths"
 depends=$(dpkg-deb -f "$deb" Depends | tr ',' '\n' | awk '{print $1}')
-for d in libc6 'libstdc++6' 'libevent-.*' 'libfmt.*' python3; do
+for d in libc6 'libstdc++6' 'libevent-.*' 'libfmt.*' 'liburing.*' 'libzmq.*' python3; do
   grep -qx -- "$d" <<<"$depends" || fail "Depends lacks $d: $(dpkg-deb -f "$deb" Depends)"
 done
 

@@ -5,8 +5,9 @@ Usage: scripts/compare_tools.py [--rounds 5] [--seconds 2] [--cpus 0,1] [--size 
                                 [--groups kernel,kernel-cross,spin,copy] [--kernel-transports tcp,pipe,...]
                                 [-o results/tools] [--ipcbench LABEL=PATH ...]
 Groups of cells:
-  kernel  tcp, udp, unix, pipe, posix-mq, boost-mq, eventfd, shm-futex, io_uring (or --kernel-transports)
-          at --size, process mode, both sides on the first CPU (ipcbench, ipcbench_minimal;
+  kernel  tcp, udp, unix, pipe, posix-mq, boost-mq, eventfd, shm-futex, io_uring, zeromq-ipc, zeromq-tcp,
+          zeromq-inproc (or --kernel-transports) at --size, process mode (zeromq-inproc: thread
+          mode, all it has), both sides on the first CPU (ipcbench, ipcbench_minimal;
           sockperf and qperf for tcp and udp)
   kernel-cross  the same with the client on the first CPU and the server on the second
   spin    shm-spin at 8 B and 64 B, thread and process mode, one side on each CPU (ipcbench and
@@ -39,7 +40,9 @@ MINIMAL = built_binary("ipcbench_minimal")
 # Beside the committed results in a checkout; installed, under the current directory.
 OUT = os.path.join(ROOT, "results/tools") if os.path.isdir(os.path.join(ROOT, "results")) else "results/tools"
 GROUPS = ("kernel", "kernel-cross", "spin", "copy")
-KERNEL_MECHANISMS = ["tcp", "udp", "unix", "pipe", "posix-mq", "boost-mq", "eventfd", "shm-futex", "io_uring"]
+KERNEL_MECHANISMS = ["tcp", "udp", "unix", "pipe", "posix-mq", "boost-mq", "eventfd", "shm-futex", "io_uring",
+                     "zeromq-ipc", "zeromq-tcp", "zeromq-inproc"]
+THREADS_ONLY = {"zeromq-inproc"}
 # Round trips per second of a pass, roughly, so that ipcbench_minimal's passes last about --seconds.
 MINIMAL_RATE = {"kernel": 150_000, "kernel-cross": 50_000, "spin": 3_000_000, "copy": 100_000_000}
 
@@ -68,7 +71,8 @@ def cells_of(args):
     cells = []
     for group, cpus in (("kernel", one), ("kernel-cross", two)):
         if group in args.groups:
-            cells += [Cell(group, m, "process", args.size, cpus) for m in args.kernel_transports]
+            cells += [Cell(group, m, "thread" if m in THREADS_ONLY else "process", args.size, cpus)
+                      for m in args.kernel_transports]
     if "spin" in args.groups:
         cells += [Cell("spin", "shm-spin", mode, size, two) for size in (8, 64) for mode in ("thread", "process")]
     if "copy" in args.groups:

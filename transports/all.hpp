@@ -15,6 +15,7 @@
 #include "transports/tcp.hpp"
 #include "transports/udp.hpp"
 #include "transports/unix_stream.hpp"
+#include "transports/zeromq.hpp"
 
 namespace ipcbench {
 
@@ -42,6 +43,9 @@ using AllTransports = TypeList<
     PosixMq,
     BoostMq,
     ShmFutex,
-    IoUring>;
+    IoUring,
+    ZeromqIpc,
+    ZeromqTcp,
+    ZeromqInproc>;
 
 }  // namespace ipcbench

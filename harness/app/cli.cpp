@@ -84,10 +84,13 @@ std::string modes_of(ModeSet modes) {
 }
 
 int list(Registry registry) {
-  fmt::print("{:<10} | {:<8} | {:<21} | {:<8} | {:<10} | {}\n", "Transport", "Shape", "Modes", "Max size", "Wait", "Mechanism");
+  std::size_t name_width = std::string_view("Transport").size();
+  for (const RegistryEntry& e : registry) name_width = std::max(name_width, e.info.name.size());
+  fmt::print("{:<{}} | {:<8} | {:<21} | {:<8} | {:<10} | {}\n", "Transport", name_width, "Shape", "Modes", "Max size",
+             "Wait", "Mechanism");
   for (const RegistryEntry& e : registry) {
     const TransportInfo& i = e.info;
-    fmt::print("{:<10} | {:<8} | {:<21} | {:<8} | {:<10} | {}\n", i.name, e.shape, modes_of(e.modes),
+    fmt::print("{:<{}} | {:<8} | {:<21} | {:<8} | {:<10} | {}\n", i.name, name_width, e.shape, modes_of(e.modes),
                format_size(max_payload_bytes(e, Mode::thread)), to_string(i.wait), i.mechanism);
   }
   fmt::print("Linux only: the seed notes' kqueue and udp-kqueue rows (macOS) are not built here.\n");

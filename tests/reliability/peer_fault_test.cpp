@@ -50,7 +50,7 @@ struct Fault {
 
 template <class T>
 class PeerFault : public ::testing::Test {};
-TYPED_TEST_SUITE(PeerFault, testing::TwoSidedTransportTypes, testing::TransportName);
+TYPED_TEST_SUITE(PeerFault, testing::ProcessTransportTypes, testing::TransportName);
 
 TYPED_TEST(PeerFault, KilledOrStoppedSideFailsTheCellPromptly) {
   {

@@ -1,5 +1,7 @@
 """No transport leaves a named object: nothing in /dev/shm, no message queue or SysV object, no socket path, no file but the CSV.
 
+zeromq-ipc binds an abstract Unix socket (it leaves no file) under a private name.
+
 posix-mq and boost-mq must name what they create (a POSIX message queue and Boost's shared
 memory have no other way in): each object is created 0600 with O_EXCL under a name no other
 process can guess, and unlinked by the process that made it before any other process exists
@@ -73,10 +75,14 @@ def test_no_file_or_socket_path_is_created_besides_the_private_names(tmp_path):
     created = [l for l in lines if re.search(r" open(at)?\(.*O_CREAT", l) and str(csv_path) not in l
                and not re.search(PRIVATE_NAME, l)]
     assert created == [], "files created besides the CSV"
-    # Every bind is to an address, never to a path in the file system.
+    # Every bind is to an address, never to a path in the file system: an IP address, or
+    # (zeromq-ipc) an abstract Unix name, private as the named objects are.
     binds = [l for l in lines if " bind(" in l]
     assert binds, "no bind traced: the trace saw nothing"
-    assert all("AF_INET" in l for l in binds), [l for l in binds if "AF_INET" not in l]
+    abstract = [l for l in binds if "AF_UNIX" in l]
+    assert abstract, "no abstract Unix socket bound: zeromq-ipc did not run"
+    assert all(re.search(r"sun_path=@" + PRIVATE_NAME, l) for l in abstract), abstract
+    assert all("AF_INET" in l for l in binds if l not in abstract), [l for l in binds if "AF_INET" not in l]
     named = [l for l in lines if re.search(r" (mkdir(at)?|mknod(at)?|symlink(at)?|link(at)?|rename(at2)?)\(", l)]
     assert named == []
 

@@ -42,10 +42,13 @@ template <class T>
 struct IsSocket : std::bool_constant<SocketTransport<T>> {};
 template <class T>
 struct HasTwoSides : std::bool_constant<!LoopbackTransport<T>> {};
+template <class T>
+struct RunsInProcesses : std::bool_constant<modes_of<T>().process> {};
 
 using AllTransportTypes = ToGtestTypes<AllTransports>::type;
 using TwoSidedTransports = Filter<HasTwoSides, AllTransports>::type;
 using TwoSidedTransportTypes = ToGtestTypes<TwoSidedTransports>::type;
+using ProcessTransportTypes = ToGtestTypes<Filter<RunsInProcesses, AllTransports>::type>::type;
 using SocketTransportTypes = ToGtestTypes<Filter<IsSocket, AllTransports>::type>::type;
 
 struct TransportName {

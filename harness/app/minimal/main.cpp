@@ -1,19 +1,38 @@
 // ipcbench_minimal: the smallest ping-pong loops we can write, with no harness code, as a yardstick for ipcbench.
 //
 // Usage: ipcbench_minimal MECHANISM CPUS SIZE ROUND_TRIPS [thread|process]
-//   MECHANISM  tcp, udp, unix, pipe, posix-mq, eventfd, shm, shm-futex, boost-mq, io_uring, memcpy
+//   MECHANISM  one of kLoops below
 //   CPUS       A (both sides on CPU A) or A,B (client on A, server on B)
 //   SIZE       bytes each way, at least 8 (the sequence)
 // Prints: MECHANISM mean_ns=... p50_ns=...
 // Deliberately self-contained: if ipcbench agrees with this, ipcbench adds nothing of its own.
 #include <cerrno>
+#include <iterator>
+#include <string_view>
 
 #include "minimal.hpp"
 
 namespace {
 
-constexpr const char* kUsage =
-    "usage: ipcbench_minimal tcp|udp|unix|pipe|posix-mq|eventfd|shm|shm-futex|boost-mq|io_uring|memcpy CPU[,CPU] SIZE ROUND_TRIPS [thread|process]\n";
+struct Loop {
+  std::string_view mechanism;
+  minimal::Figures (*run)(const minimal::Options&);
+};
+constexpr Loop kLoops[] = {
+    {"tcp", minimal::run_descriptor_loop},        {"udp", minimal::run_descriptor_loop},
+    {"unix", minimal::run_descriptor_loop},       {"pipe", minimal::run_descriptor_loop},
+    {"posix-mq", minimal::run_descriptor_loop},   {"eventfd", minimal::run_descriptor_loop},
+    {"shm", minimal::run_shared_memory_loop},     {"shm-futex", minimal::run_shared_memory_loop},
+    {"boost-mq", minimal::run_shared_memory_loop}, {"io_uring", minimal::run_uring_loop},
+    {"memcpy", minimal::run_copy_loop},           {"zeromq-ipc", minimal::run_zeromq_loop},
+    {"zeromq-tcp", minimal::run_zeromq_loop},     {"zeromq-inproc", minimal::run_zeromq_loop},
+};
+
+std::string mechanisms(std::string_view separator) {
+  std::string text;
+  for (const Loop& loop : kLoops) text.append(text.empty() ? "" : separator).append(loop.mechanism);
+  return text;
+}
 
 // One line naming the value and what would have been valid.
 [[noreturn]] void usage_error(const char* what, const char* value, const char* valid) {
@@ -33,7 +52,7 @@ long number(const char* what, const char* text, long least, const char* valid) {
 
 int main(int argc, char** argv) {
   if (argc != 5 && argc != 6) {
-    std::fputs(kUsage, stderr);
+    std::fprintf(stderr, "usage: ipcbench_minimal %s CPU[,CPU] SIZE ROUND_TRIPS [thread|process]\n", mechanisms("|").c_str());
     return 2;
   }
   minimal::Options options;
@@ -52,17 +71,9 @@ int main(int argc, char** argv) {
     options.mode = mode == "thread" ? minimal::Mode::thread : minimal::Mode::process;
   }
   const std::string& m = options.mechanism;
-  minimal::Figures figures{};
-  if (m == "tcp" || m == "udp" || m == "unix" || m == "pipe" || m == "posix-mq" || m == "eventfd")
-    figures = minimal::run_descriptor_loop(options);
-  else if (m == "shm" || m == "shm-futex" || m == "boost-mq")
-    figures = minimal::run_shared_memory_loop(options);
-  else if (m == "io_uring")
-    figures = minimal::run_uring_loop(options);
-  else if (m == "memcpy")
-    figures = minimal::run_copy_loop(options);
-  else
-    usage_error("MECHANISM", argv[1], "tcp, udp, unix, pipe, posix-mq, eventfd, shm, shm-futex, boost-mq, io_uring or memcpy");
+  const auto loop = std::find_if(std::begin(kLoops), std::end(kLoops), [&](const Loop& l) { return l.mechanism == m; });
+  if (loop == std::end(kLoops)) usage_error("MECHANISM", argv[1], mechanisms(", ").c_str());
+  const minimal::Figures figures = loop->run(options);
   std::printf("%s mean_ns=%.1f p50_ns=%.1f\n", m.c_str(), figures.mean_ns, figures.p50_ns);
   return 0;
 }

@@ -129,5 +129,6 @@ Figures run_descriptor_loop(const Options& options);  // tcp, udp, unix, pipe, p
 Figures run_shared_memory_loop(const Options& options);  // shm, shm-futex, boost-mq
 Figures run_uring_loop(const Options& options);  // io_uring
 Figures run_copy_loop(const Options& options);  // memcpy
+Figures run_zeromq_loop(const Options& options);  // zeromq-ipc, zeromq-tcp, zeromq-inproc
 
 }  // namespace minimal
