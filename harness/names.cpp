@@ -32,8 +32,13 @@ std::string_view to_string(WaitKind wait) noexcept {
     case WaitKind::spin_yield: return "spin-yield";
     case WaitKind::block: return "block";
     case WaitKind::none: return "none";
+    case WaitKind::busy_poll: return "busy-poll";
   }
   return "?";
+}
+
+std::string_view to_string(WaitPolicy policy) noexcept {
+  return policy == WaitPolicy::busy_poll ? "busy-poll" : "own";
 }
 
 std::string_view to_string(Phase phase) noexcept {

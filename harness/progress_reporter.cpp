@@ -16,7 +16,7 @@ void ProgressReporter::on_repetition(const CellRecord& record, int repetition) {
   ++done_;
   const CellSpec& c = record.spec;
   fmt::print(stderr, "\r\033[K[{}/{}] repetition {}/{}: {} {} {} {}", done_, total_, repetition, repetitions_,
-             c.transport, to_string(c.mode), to_string(c.placement), format_size(c.payload_bytes));
+             method_of(c), to_string(c.mode), to_string(c.placement), format_size(c.payload_bytes));
   std::fflush(stderr);
 }
 

@@ -22,6 +22,7 @@ struct RegistryEntry {
   std::string_view shape;   // "pair", "socket" or "loopback"
   RunRepetition run;        // one repetition of a cell, in any of `modes`
   ServeSession serve = nullptr;  // socket transports: the server side of a host-mode session
+  bool busy_polls = false;       // has a BusyPolled variant (--wait busy-poll)
 };
 
 using Registry = std::span<const RegistryEntry>;

@@ -64,6 +64,7 @@ CellSpec spec_of(const json& cell) {
   spec.placement = enum_of(cell, "placement", std::array{Placement::cross, Placement::same, Placement::none});
   spec.payload_bytes = number_of<std::size_t>(cell, "payload_bytes");
   spec.server = text_of(cell, "server");
+  if (text_of(cell, "wait_policy") == to_string(WaitPolicy::busy_poll)) spec.wait = WaitPolicy::busy_poll;
   spec.architecture = text_of(cell, "architecture");
   spec.workload = text_of(cell, "workload");
   if (!member(cell, "connections").is_null()) spec.connections = number_of<std::size_t>(cell, "connections");
@@ -86,7 +87,8 @@ RepResult repetition_of(const json& row) {
   RepResult r;
   r.status = enum_of(row, "status", std::array{Status::ok, Status::failed, Status::skipped});
   r.reason = text_of(row, "reason");
-  r.wait = enum_of(row, "wait", std::array{WaitKind::spin, WaitKind::yield, WaitKind::spin_yield, WaitKind::block, WaitKind::none});
+  r.wait = enum_of(row, "wait", std::array{WaitKind::spin, WaitKind::yield, WaitKind::spin_yield, WaitKind::block, WaitKind::none,
+                                            WaitKind::busy_poll});
   r.client_cpu = number_of<int>(row, "client_cpu");
   r.server_cpu = number_of<int>(row, "server_cpu");
   for (const MetricInfo& info : kMetrics) {

@@ -59,6 +59,8 @@ std::vector<Column> build_columns() {
                [](const RowView& r) { return integer(static_cast<std::int64_t>(r.record.spec.payload_bytes)); }});
   c.push_back({"server", "", ColumnKind::key, "host mode: the server's HOST:PORT as given to ping; empty otherwise",
                [](const RowView& r) { return text(r.record.spec.server); }});
+  c.push_back({"wait_policy", "", ColumnKind::key, "busy-poll when the run asked for it (--wait); empty: the transport's own wait",
+               [](const RowView& r) { return text(r.record.spec.wait == WaitPolicy::busy_poll ? "busy-poll" : ""); }});
   c.push_back({"architecture", "", ColumnKind::key, "load: the server architecture, or external for --connect",
                [](const RowView& r) { return text(r.record.spec.architecture); }});
   c.push_back({"workload", "", ColumnKind::key, "load: echo, kv or churn", [](const RowView& r) { return text(r.record.spec.workload); }});
@@ -77,7 +79,7 @@ std::vector<Column> build_columns() {
                [](const RowView& r) { return integer(r.repetition); }});
   c.push_back({"status", "", ColumnKind::row, "ok, failed or skipped", [](const RowView& r) { return text(to_string(r.status)); }});
   c.push_back({"reason", "", ColumnKind::row, "why a cell failed or was skipped; empty when ok", [](const RowView& r) { return text(r.reason); }});
-  c.push_back({"wait", "", ColumnKind::row, "how the endpoints waited: spin, yield (a spinner on one CPU), spin-yield, block, none",
+  c.push_back({"wait", "", ColumnKind::row, "how the endpoints waited: spin, yield (a spinner on one CPU), spin-yield, block, none, busy-poll",
                [](const RowView& r) { return text(to_string(r.result.wait)); }});
   c.push_back({"client_cpu", "", ColumnKind::row, "the CPU the client ran on at its end; -1 if unknown",
                [](const RowView& r) { return integer(r.result.client_cpu); }});

@@ -22,12 +22,19 @@ struct CellSpec {
   Placement placement = Placement::cross;
   std::size_t payload_bytes = 64;
   std::string server;  // host mode and load --connect: the server's HOST:PORT as given; empty otherwise
+  WaitPolicy wait = WaitPolicy::own;
   // Load cells only (empty or 0 on ping-pong cells).
   std::string architecture{};
   std::string workload{};
   std::size_t connections = 0;
   std::optional<double> offered_rps{};  // 0: the closed loop (--rate max)
 };
+
+// A cell's row in the table and its name on the progress line: the transport, and the wait
+// when the run chose one other than the transport's own.
+inline std::string method_of(const CellSpec& cell) {
+  return cell.wait == WaitPolicy::busy_poll ? cell.transport + " busy-poll" : cell.transport;
+}
 
 // The largest plan a run accepts, and a server takes from a hello: one definition for both.
 inline constexpr std::chrono::hours kMaxPassDuration{1};

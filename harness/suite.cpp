@@ -60,6 +60,12 @@ std::string max_payload_text(const RegistryEntry& entry, Mode mode) {
 std::string skip_reason(const RegistryEntry& entry, const CellSpec& cell) {
   const TransportInfo& info = entry.info;
   if (!entry.modes.has(cell.mode)) return fmt::format("{} does not run in {} mode", info.name, to_string(cell.mode));
+  if (cell.wait == WaitPolicy::busy_poll) {
+    if (!entry.busy_polls) return fmt::format("{} has no busy-poll wait", info.name);
+    if (cell.mode == Mode::host) return "busy-poll runs in thread and process mode";
+    if (cell.placement == Placement::same)
+      return "busy-poll needs two CPUs: on one, each poll keeps the CPU from the peer until its time slice ends";
+  }
   if (cell.payload_bytes > max_payload_bytes(entry, cell.mode))
     return fmt::format("payload {} exceeds {}'s maximum of {}{}", format_size(cell.payload_bytes), info.name,
                        max_payload_text(entry, cell.mode), cell.mode == Mode::host ? " in host mode" : "");

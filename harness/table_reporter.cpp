@@ -104,19 +104,19 @@ std::string render_seed_table(std::span<const CellRecord> cells, const Manifest&
     table.rows.push_back(heading);
     table.separator_before.push_back(false);
 
-    // Transports in the order the cells were listed (the registry's), modes thread then process.
-    std::vector<std::string> transports;
+    // Methods in the order the cells were listed (the registry's), modes thread then process.
+    std::vector<std::string> methods;
     for (const CellRecord& c : cells)
-      if (c.spec.payload_bytes == size && std::find(transports.begin(), transports.end(), c.spec.transport) == transports.end())
-        transports.push_back(c.spec.transport);
-    for (const std::string& name : transports) {
+      if (c.spec.payload_bytes == size && std::find(methods.begin(), methods.end(), method_of(c.spec)) == methods.end())
+        methods.push_back(method_of(c.spec));
+    for (const std::string& name : methods) {
       bool first = true;
       for (Mode mode : {Mode::thread, Mode::process, Mode::host}) {
         std::vector<std::string> row{first ? name : "", mode == Mode::thread ? "Y" : mode == Mode::process ? "N" : "host"};
         bool any = false;
         for (Placement p : placements) {
           const auto it = std::find_if(cells.begin(), cells.end(), [&](const CellRecord& c) {
-            return c.spec.transport == name && c.spec.mode == mode && c.spec.placement == p && c.spec.payload_bytes == size;
+            return method_of(c.spec) == name && c.spec.mode == mode && c.spec.placement == p && c.spec.payload_bytes == size;
           });
           if (it == cells.end() || !it->done) {
             row.insert(row.end(), {"", "", ""});
@@ -159,6 +159,8 @@ std::string render_seed_table(std::span<const CellRecord> cells, const Manifest&
   const auto any = [&](auto predicate) { return std::any_of(cells.begin(), cells.end(), predicate); };
   if (any([](const CellRecord& c) { return c.aggregate.status == Status::ok && c.aggregate.median.wait == WaitKind::yield; }))
     text += "yield: both sides on one CPU, so the spinner waited with sched_yield().\n";
+  if (any([](const CellRecord& c) { return c.spec.wait == WaitPolicy::busy_poll; }))
+    text += "busy-poll: descriptors non-blocking, a call that would block tried again at once (--wait); on two CPUs only.\n";
   if (any([](const CellRecord& c) { return c.aggregate.status == Status::ok && !c.aggregate.stable; }))
     text += "~: repetitions varied by more than 10%.\n";
   if (any([](const CellRecord& c) { return c.spec.mode == Mode::host; }))

@@ -15,12 +15,17 @@ namespace ipcbench {
 
 enum class Mode : std::uint8_t { thread, process, host };
 enum class Placement : std::uint8_t { cross, same, none };
-// How an endpoint waits for the peer: it decides what a second CPU buys.
-enum class WaitKind : std::uint8_t { spin, yield, spin_yield, block, none };
+// How an endpoint waits for the peer: it decides what a second CPU buys. busy_poll: a
+// descriptor made non-blocking and its call tried again at once until it moves bytes.
+enum class WaitKind : std::uint8_t { spin, yield, spin_yield, block, none, busy_poll };
+// The wait a run asks for (--wait): each transport's own, or busy-polling its descriptors,
+// which only the descriptor transports that name a BusyPolled variant have.
+enum class WaitPolicy : std::uint8_t { own, busy_poll };
 
 std::string_view to_string(Mode mode) noexcept;
 std::string_view to_string(Placement placement) noexcept;
 std::string_view to_string(WaitKind wait) noexcept;
+std::string_view to_string(WaitPolicy policy) noexcept;
 
 // The cache lines a message and its signal move each way through shared memory: what the
 // floor beside a spinning transport must move too, so that a ratio to it is harness cost.
@@ -67,6 +72,13 @@ struct TransportInfo {
     return limit ? limit->max_payload_bytes : max_payload_bytes;
   }
 };
+
+// A BusyPolled variant's facts: its transport's, with the wait and the mechanism changed.
+constexpr TransportInfo busy_polled(TransportInfo info, std::string_view mechanism) noexcept {
+  info.wait = WaitKind::busy_poll;
+  info.mechanism = mechanism;
+  return info;
+}
 
 // What a transport is told when it is built.
 struct TransportSetup {
@@ -139,6 +151,11 @@ concept AnyTransport = PairTransport<T> || SocketTransport<T> || LoopbackTranspo
 // one CPU.
 template <class T>
 concept HasOneCpuVariant = requires { typename T::OnOneCpu; } && AnyTransport<typename T::OnOneCpu>;
+
+// A descriptor transport names the variant of itself that busy-polls its descriptors, run
+// when a cell asks for WaitPolicy::busy_poll.
+template <class T>
+concept HasBusyPolledVariant = requires { typename T::BusyPolled; } && AnyTransport<typename T::BusyPolled>;
 
 // The modes follow from the shape: a loopback runs in one thread, a pair between two threads
 // or processes (threads only where kInfo says so), a socket transport also between hosts.

@@ -24,7 +24,7 @@ _MANIFEST_FIELDS = (("cpu_model", ""), ("cpu_count", "count"), ("kernel", ""), (
 SCHEMA = (
     ("run_id", "", "run"),
     ("transport", "", "key"), ("mode", "", "key"), ("placement", "", "key"),
-    ("payload_bytes", "bytes", "key"), ("server", "", "key"),
+    ("payload_bytes", "bytes", "key"), ("server", "", "key"), ("wait_policy", "", "key"),
     ("architecture", "", "key"), ("workload", "", "key"), ("connections", "count", "key"), ("offered_rps", "1/s", "key"),
     ("row", "", "row"), ("repetition", "count", "row"), ("status", "", "row"), ("reason", "", "row"),
     ("wait", "", "row"), ("client_cpu", "", "row"), ("server_cpu", "", "row"),

@@ -14,7 +14,8 @@ template <SideHooks Hooks, class... T>
 constexpr auto make_registry(TypeList<T...>) {
   static_assert((AnyTransport<T> && ...), "every listed type must be a transport of one of the shapes in harness/transport.hpp");
   return std::array<RegistryEntry, sizeof...(T)>{
-      RegistryEntry{T::kInfo, modes_of<T>(), shape_of<T>(), &run_repetition<T, Hooks>, serve_session_of<T>()}...};
+      RegistryEntry{T::kInfo, modes_of<T>(), shape_of<T>(), &run_repetition<T, Hooks>, serve_session_of<T>(),
+                    HasBusyPolledVariant<T>}...};
 }
 
 }  // namespace ipcbench

@@ -34,13 +34,25 @@ class Pipe {
     sys::Fd write_end_;
   };
 
-  explicit Pipe(const TransportSetup&) : to_server_(sys::make_pipe()), to_client_(sys::make_pipe()) {}
+  struct BusyPolled;
+
+  explicit Pipe(const TransportSetup&) : Pipe(false) {}
   [[nodiscard]] Endpoint client() noexcept { return {std::move(to_client_.first), std::move(to_server_.second)}; }
   [[nodiscard]] Endpoint server() noexcept { return {std::move(to_server_.first), std::move(to_client_.second)}; }
+
+ protected:
+  explicit Pipe(bool nonblocking) : to_server_(sys::make_pipe(nonblocking)), to_client_(sys::make_pipe(nonblocking)) {}
 
  private:
   sys::FdPair to_server_;  // first: read end, second: write end
   sys::FdPair to_client_;
+};
+
+// The same pipes non-blocking, a read() or write() that would block tried again at once, so
+// neither side ever sleeps in the kernel (--wait busy-poll).
+struct Pipe::BusyPolled : Pipe {
+  static constexpr TransportInfo kInfo = busy_polled(Pipe::kInfo, "two pipes, non-blocking read()/write() tried again at once");
+  explicit BusyPolled(const TransportSetup& /*setup*/) : Pipe(true) {}
 };
 
 }  // namespace ipcbench

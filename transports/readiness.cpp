@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <stdexcept>
 
 namespace ipcbench {
@@ -13,6 +14,17 @@ void throw_wait_error(int error, std::string_view call, int fd) { throw fmt::sys
 
 void throw_select_limit(int fd) {
   throw std::runtime_error(fmt::format("select() cannot wait on fd {}: it is not below FD_SETSIZE ({})", fd, FD_SETSIZE));
+}
+
+bool poll_until(int fd, Interest interest, int timeout_ms) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  pollfd entry{fd, static_cast<short>(interest == Interest::read ? POLLIN : POLLOUT), 0};
+  for (;;) {
+    const int ready = ::poll(&entry, 1, 0);
+    if (ready > 0) return (entry.revents & POLLNVAL) == 0 || (throw_wait_error(EBADF, "poll", fd), false);
+    if (ready < 0 && errno != EINTR) throw_wait_error(errno, "poll", fd);
+    if (std::chrono::steady_clock::now() >= give_up) return false;
+  }
 }
 
 }  // namespace readiness_detail

@@ -39,6 +39,27 @@ struct InCall {
   bool wait(Interest /*interest*/, int /*timeout_ms*/) noexcept { return true; }
 };
 
+namespace readiness_detail {
+// A zero-timeout poll() again and again until fd is ready or timeout_ms passed.
+bool poll_until(int fd, Interest interest, int timeout_ms);
+}  // namespace readiness_detail
+
+// Busy-polling (--wait busy-poll): the descriptor is non-blocking and a recv() or send() that
+// would block is tried again at once, so no side sleeps in the kernel and no wake-up is paid.
+// Only a wait with a timeout (the UDP client's reply timeout) polls first, with poll() and a
+// zero timeout, so that it can give up.
+class BusyPoll {
+ public:
+  static constexpr bool kNonblocking = true;
+  explicit BusyPoll(int fd) noexcept : fd_(fd) {}
+  bool wait(Interest interest, int timeout_ms) {
+    return timeout_ms < 0 || readiness_detail::poll_until(fd_, interest, timeout_ms);
+  }
+
+ private:
+  int fd_;
+};
+
 class SelectReadiness {
  public:
   static constexpr bool kNonblocking = true;

@@ -115,6 +115,11 @@ struct TcpTransport {
 struct Tcp : TcpTransport<StreamSocket<InCall>> {
   static constexpr TransportInfo kInfo{
       .name = "tcp", .mechanism = "TCP, blocking sockets, TCP_NODELAY", .max_payload_bytes = tcp::kMaxPayloadBytes};
+  // Non-blocking sockets, a recv() or send() that would block tried again at once (--wait busy-poll).
+  struct BusyPolled : TcpTransport<StreamSocket<BusyPoll>> {
+    static constexpr TransportInfo kInfo =
+        busy_polled(Tcp::kInfo, "TCP, non-blocking sockets, TCP_NODELAY, recv()/send() tried again at once");
+  };
 };
 
 // Non-blocking TCP_NODELAY sockets; receive() blocks in select() on its one socket before

@@ -156,6 +156,12 @@ struct UdpTransport {
 struct Udp : UdpTransport<InCall> {
   static constexpr TransportInfo kInfo{
       .name = "udp", .mechanism = "UDP, blocking recv() with a reply timeout", .max_payload_bytes = udp::kMaxPayloadBytes};
+  // Non-blocking sockets; the server tries recv() again at once, the client polls with a zero
+  // timeout so that it can still give up on a lost reply (--wait busy-poll).
+  struct BusyPolled : UdpTransport<BusyPoll> {
+    static constexpr TransportInfo kInfo =
+        busy_polled(Udp::kInfo, "UDP, non-blocking sockets, recv() (client: poll()) tried again at once");
+  };
 };
 
 // udp-epoll: non-blocking sockets; epoll_wait() until readable, then recv().

@@ -34,12 +34,25 @@ class UnixStream {
     sys::Fd socket_;
   };
 
-  explicit UnixStream(const TransportSetup&) : sockets_(sys::make_socketpair(SOCK_STREAM)) {}
+  struct BusyPolled;
+
+  explicit UnixStream(const TransportSetup&) : UnixStream(0) {}
   [[nodiscard]] Endpoint client() noexcept { return Endpoint(std::move(sockets_.first)); }
   [[nodiscard]] Endpoint server() noexcept { return Endpoint(std::move(sockets_.second)); }
 
+ protected:
+  explicit UnixStream(int extra_type) : sockets_(sys::make_socketpair(SOCK_STREAM | extra_type)) {}
+
  private:
   sys::FdPair sockets_;
+};
+
+// The same socketpair non-blocking, a read() or write() that would block tried again at once
+// (--wait busy-poll).
+struct UnixStream::BusyPolled : UnixStream {
+  static constexpr TransportInfo kInfo =
+      busy_polled(UnixStream::kInfo, "Unix-domain stream socketpair, non-blocking read()/write() tried again at once");
+  explicit BusyPolled(const TransportSetup& /*setup*/) : UnixStream(SOCK_NONBLOCK) {}
 };
 
 }  // namespace ipcbench

@@ -150,19 +150,25 @@ class ZeromqInproc {
   };
 
   explicit ZeromqInproc(const TransportSetup& setup) : message_bytes_(setup.payload_bytes) {}
-  [[nodiscard]] zeromq::Endpoint client() { return zeromq::connected(context(), kAddress, message_bytes_); }
-  [[nodiscard]] zeromq::Endpoint server() { return zeromq::bound(context(), kAddress, message_bytes_); }
+  [[nodiscard]] zeromq::Endpoint client() { return zeromq::connected(take_context(), kAddress, message_bytes_); }
+  [[nodiscard]] zeromq::Endpoint server() { return zeromq::bound(take_context(), kAddress, message_bytes_); }
 
  private:
   inline static const std::string kAddress = "inproc://ipcbench";  // a name inside the one context
-  // Made by whichever side asks first, after the harness forked the worker both threads run in.
-  zeromq::Context context() {
-    std::call_once(made_, [this] { context_ = zeromq::make_context(0); });
-    return context_;
+  // Made by whichever side asks first, after the harness forked the worker both threads run in,
+  // and let go once both hold it: the last endpoint to close ends the context and its thread
+  // (the worker never destroys this object; it ends with _exit).
+  zeromq::Context take_context() {
+    const std::lock_guard lock(mutex_);
+    if (!context_) context_ = zeromq::make_context(0);
+    zeromq::Context taken = context_;
+    if (++sides_taken_ == 2) context_.reset();
+    return taken;
   }
 
-  std::once_flag made_;
+  std::mutex mutex_;
   zeromq::Context context_;
+  int sides_taken_ = 0;
   std::size_t message_bytes_;
 };
 

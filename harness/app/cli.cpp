@@ -43,6 +43,9 @@ void add_measurement_options(CLI::App& cmd, RunOptions& o, bool host) {
   if (!host) {
     cmd.add_option("-m,--modes", o.modes, "thread,process");
     cmd.add_option("-p,--placement", o.placements, "cross (two CPUs), same (one CPU), none (scheduler's choice)");
+    cmd.add_option("--wait", o.waits,
+                   "own (each transport's own wait), busy-poll (its descriptors non-blocking, polled in a loop: the "
+                   "transports whose Wait in `ipcbench list` says busy-poll, on two CPUs), or both");
     cmd.add_option("--cpus", o.cpus, "the two CPUs to pin to, A,B (default: the first two allowed)");
   } else {
     cmd.add_option("--connect", o.connect, "HOST:PORT where `ipcbench serve` listens")->required();
@@ -86,12 +89,13 @@ std::string modes_of(ModeSet modes) {
 int list(Registry registry) {
   std::size_t name_width = std::string_view("Transport").size();
   for (const RegistryEntry& e : registry) name_width = std::max(name_width, e.info.name.size());
-  fmt::print("{:<{}} | {:<8} | {:<21} | {:<8} | {:<10} | {}\n", "Transport", name_width, "Shape", "Modes", "Max size",
+  fmt::print("{:<{}} | {:<8} | {:<21} | {:<8} | {:<16} | {}\n", "Transport", name_width, "Shape", "Modes", "Max size",
              "Wait", "Mechanism");
   for (const RegistryEntry& e : registry) {
     const TransportInfo& i = e.info;
-    fmt::print("{:<{}} | {:<8} | {:<21} | {:<8} | {:<10} | {}\n", i.name, name_width, e.shape, modes_of(e.modes),
-               format_size(max_payload_bytes(e, Mode::thread)), to_string(i.wait), i.mechanism);
+    const std::string wait = fmt::format("{}{}", to_string(i.wait), e.busy_polls ? ", busy-poll" : "");
+    fmt::print("{:<{}} | {:<8} | {:<21} | {:<8} | {:<16} | {}\n", i.name, name_width, e.shape, modes_of(e.modes),
+               format_size(max_payload_bytes(e, Mode::thread)), wait, i.mechanism);
   }
   fmt::print("Linux only: the seed notes' kqueue and udp-kqueue rows (macOS) are not built here.\n");
   fmt::print("\nServer architectures (ipcbench load -a, ipcbench serve --arch):\n");

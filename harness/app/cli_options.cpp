@@ -172,6 +172,19 @@ SuiteRequest build_request(Registry registry, const RunOptions& o) {
   const auto placements = parse_enum_list(o.placements, "placement", std::array{Placement::cross, Placement::same, Placement::none});
   const bool cross = std::find(placements.begin(), placements.end(), Placement::cross) != placements.end();
   request.settings.cpus = choose_cpus(o.cpus, cross);
+  const auto waits = parse_enum_list(o.waits, "wait", std::array{WaitPolicy::own, WaitPolicy::busy_poll});
+  const bool busy_poll = std::find(waits.begin(), waits.end(), WaitPolicy::busy_poll) != waits.end();
+  if (busy_poll && std::none_of(transports.begin(), transports.end(), [](const RegistryEntry* e) { return e->busy_polls; })) {
+    std::vector<std::string_view> polling;
+    for (const RegistryEntry& e : registry)
+      if (e.busy_polls) polling.push_back(e.info.name);
+    throw UsageError(fmt::format("wait 'busy-poll': none of the transports asked for has it: those that do are {}",
+                                 fmt::join(polling, ", ")));
+  }
+  // On one CPU a poller keeps the CPU from the peer it waits for: such cells are not made.
+  const bool two_cpu_placement = std::any_of(placements.begin(), placements.end(), [](Placement p) { return p != Placement::same; });
+  if (busy_poll && !two_cpu_placement)
+    throw UsageError("wait 'busy-poll' needs placement cross or none: on one CPU each poll keeps the CPU from the peer");
 
   for (std::size_t size : sizes) {
     if (o.transports_given) check_size_fits_one(transports, size, Mode::thread);
@@ -180,7 +193,14 @@ SuiteRequest build_request(Registry registry, const RunOptions& o) {
       for (Mode mode : modes) {
         if (!entry->modes.has(mode)) continue;
         any_mode = true;
-        for (Placement placement : placements) request.cells.push_back({std::string(entry->info.name), mode, placement, size, {}});
+        for (WaitPolicy wait : waits) {
+          if (wait == WaitPolicy::busy_poll && !entry->busy_polls) continue;
+          for (Placement placement : placements) {
+            if (wait == WaitPolicy::busy_poll && placement == Placement::same) continue;
+            CellSpec& cell = request.cells.emplace_back(CellSpec{std::string(entry->info.name), mode, placement, size, {}});
+            cell.wait = wait;
+          }
+        }
       }
       if (!any_mode && o.transports_given)
         throw UsageError(fmt::format("transport '{}' does not run in the mode(s) asked for ({}): it runs in {}", entry->info.name,

@@ -15,6 +15,7 @@ struct RunOptions {
   std::string transports = "all";
   std::string modes = "thread,process";
   std::string placements = "cross,same";
+  std::string waits = "own";
   std::string sizes = "64";
   std::string duration = "1s";
   std::optional<std::string> round_trips;

@@ -9,9 +9,9 @@
 
 namespace ipcbench::sys {
 
-FdPair make_pipe() {
+FdPair make_pipe(bool nonblocking) {
   int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) throw fmt::system_error(errno, "pipe2");
+  if (::pipe2(fds, O_CLOEXEC | (nonblocking ? O_NONBLOCK : 0)) != 0) throw fmt::system_error(errno, "pipe2");
   return {Fd(fds[0]), Fd(fds[1])};
 }
 

@@ -42,8 +42,8 @@ struct FdPair {
   Fd second;
 };
 
-FdPair make_pipe();                        // O_CLOEXEC
-FdPair make_socketpair(int type);          // AF_UNIX, SOCK_CLOEXEC
+FdPair make_pipe(bool nonblocking = false);  // O_CLOEXEC
+FdPair make_socketpair(int type);            // AF_UNIX, SOCK_CLOEXEC; type may add SOCK_NONBLOCK
 void set_nonblocking(int fd);
 
 }  // namespace ipcbench::sys

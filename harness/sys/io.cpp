@@ -18,7 +18,7 @@ void read_exact(int fd, std::span<std::byte> buffer) {
       continue;
     }
     if (n == 0) throw PeerClosed(fmt::format("peer closed fd {} after {} of {} bytes", fd, done, buffer.size()));
-    if (errno == EINTR) continue;
+    if (errno == EINTR || errno == EAGAIN) continue;
     if (errno == ECONNRESET) throw PeerClosed(fmt::format("connection reset on fd {}", fd));
     throw fmt::system_error(errno, "read(fd {})", fd);
   }
@@ -33,7 +33,7 @@ void write_exact(int fd, std::span<const std::byte> buffer) {
       done += static_cast<std::size_t>(n);
       continue;
     }
-    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
     if (n < 0 && (errno == EPIPE || errno == ECONNRESET)) throw PeerClosed(fmt::format("peer closed fd {} while writing", fd));
     throw fmt::system_error(errno, "write(fd {})", fd);
   }

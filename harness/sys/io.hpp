@@ -22,8 +22,8 @@ class ProtocolError : public std::runtime_error {
 namespace sys {
 
 // Loops until every byte has moved; throws PeerClosed on EOF/EPIPE/ECONNRESET and
-// std::system_error on any other error. On a non-blocking descriptor use the transport's
-// own wait instead: these calls treat EAGAIN as an error.
+// std::system_error on any other error. On a non-blocking descriptor they busy-poll: a call
+// that would block is tried again at once (--wait busy-poll).
 void read_exact(int fd, std::span<std::byte> buffer);
 void write_exact(int fd, std::span<const std::byte> buffer);
 

@@ -91,6 +91,30 @@ TYPED_TEST(Conformance, EchoesEveryByteInThreadAndProcessModeWithoutLeaks) {
   }
 }
 
+// --wait busy-poll: every size in both modes, one side on each CPU (on one CPU such a cell
+// is not made), through the dispatch a run uses.
+template <class T>
+class BusyPollConformance : public ::testing::Test {};
+TYPED_TEST_SUITE(BusyPollConformance, testing::BusyPollingTransportTypes, testing::TransportName);
+
+TYPED_TEST(BusyPollConformance, EchoesEveryByteInThreadAndProcessModeWithoutLeaks) {
+  if (sys::allowed_cpus().size() < 2) GTEST_SKIP() << "busy-poll cells need two CPUs";
+  constexpr TransportInfo info = TypeParam::kInfo;
+  for (Mode mode : {Mode::thread, Mode::process}) {
+    for (std::size_t size : sizes_for(info.max_payload_here())) {
+      SCOPED_TRACE(fmt::format("{} busy-poll {} {} B", info.name, to_string(mode), size));
+      const testing::ResourceSnapshot before;
+      CellSpec cell{std::string(info.name), mode, Placement::cross, size, {}};
+      cell.wait = WaitPolicy::busy_poll;
+      const RunSettings settings = verifying_settings(size);
+      const RepResult result = run_repetition<TypeParam>(cell, settings);
+      expect_measured(result, settings);
+      EXPECT_EQ(result.wait, WaitKind::busy_poll);
+      expect_nothing_left(before);
+    }
+  }
+}
+
 // The same client against a HostServer in a child process, as `ipcbench serve` runs it:
 // one session per size, then the server stops by itself.
 TYPED_TEST(Conformance, EchoesEveryByteInHostModeAgainstARealServer) {

@@ -15,7 +15,7 @@ sys.path.insert(0, str(SCRIPTS))
 import plot_spectrum  # noqa: E402
 from plot_spectrum import Histogram, merge  # noqa: E402
 
-VALID_KEYS = "transport, mode, placement, payload_bytes, server, architecture, workload, connections, offered_rps"
+VALID_KEYS = "transport, mode, placement, payload_bytes, server, wait_policy, architecture, workload, connections, offered_rps"
 LOAD_CELL = "tcp/process/cross/64/architecture=epoll/workload=echo/connections=10/offered_rps=2000"
 
 

@@ -43,6 +43,19 @@ def test_a_real_csv_header_is_the_schema_and_loads(binary, tmp_path):
     assert [str(c) for c in result.cells()] == ["pipe/thread/same/64"]
 
 
+def test_busy_poll_is_a_cell_of_its_own(binary, tmp_path):
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("busy-poll cells need two CPUs")
+    path = tmp_path / "waits.csv"
+    subprocess.run([binary, "run", "-t", "pipe", "-m", "thread", "-p", "cross", "--wait", "own,busy-poll",
+                    "--round-trips", "50", "--repetitions", "1", "--table", "none", "--quiet", "--csv", str(path)],
+                   check=True)
+    result = load_file(path)
+    assert sorted(str(c) for c in result.cells()) == ["pipe/thread/cross/64", "pipe/thread/cross/64/wait_policy=busy-poll"]
+    waits = {(r["wait_policy"], r["wait"]) for r in csv.DictReader(path.open()) if r["row"] == "aggregate"}
+    assert waits == {("", "block"), ("busy-poll", "busy-poll")}
+
+
 def test_every_column_is_documented():
     documented = (ROOT / "docs" / "csv-schema.md").read_text()
     missing = [name for name, _, _ in SCHEMA if f"`{name}`" not in documented]

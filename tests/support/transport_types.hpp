@@ -44,10 +44,23 @@ template <class T>
 struct HasTwoSides : std::bool_constant<!LoopbackTransport<T>> {};
 template <class T>
 struct RunsInProcesses : std::bool_constant<modes_of<T>().process> {};
+template <class T>
+struct BusyPolls : std::bool_constant<HasBusyPolledVariant<T>> {};
+
+template <class List>
+struct BusyPolledOf;
+template <class... T>
+struct BusyPolledOf<TypeList<T...>> {
+  using type = TypeList<typename T::BusyPolled...>;
+};
 
 using AllTransportTypes = ToGtestTypes<AllTransports>::type;
 using TwoSidedTransports = Filter<HasTwoSides, AllTransports>::type;
 using TwoSidedTransportTypes = ToGtestTypes<TwoSidedTransports>::type;
+// The transports that have a busy-poll wait, and those variants themselves (--wait busy-poll).
+using BusyPollingTransports = Filter<BusyPolls, AllTransports>::type;
+using BusyPollingTransportTypes = ToGtestTypes<BusyPollingTransports>::type;
+using BusyPolledTransports = BusyPolledOf<BusyPollingTransports>::type;
 using ProcessTransportTypes = ToGtestTypes<Filter<RunsInProcesses, AllTransports>::type>::type;
 using SocketTransportTypes = ToGtestTypes<Filter<IsSocket, AllTransports>::type>::type;
 
@@ -55,6 +68,7 @@ struct TransportName {
   template <class T>
   static std::string GetName(int) {
     std::string name(T::kInfo.name);
+    if (T::kInfo.wait == WaitKind::busy_poll) name += "_busy_poll";
     std::replace(name.begin(), name.end(), '-', '_');
     return name;
   }

@@ -54,6 +54,20 @@ long allocations() { return g_allocations.load(std::memory_order_relaxed); }
   throw std::bad_alloc();
 }
 [[gnu::noinline]] void* operator new[](std::size_t size, std::align_val_t alignment) { return ::operator new(size, alignment); }
+// The nothrow forms too: libzmq allocates with new (std::nothrow), and a pair of replaced and
+// runtime forms would free one allocator's memory with the other's.
+[[gnu::noinline]] void* operator new(std::size_t size, const std::nothrow_t&) noexcept { return counted_malloc(size == 0 ? 1 : size); }
+[[gnu::noinline]] void* operator new[](std::size_t size, const std::nothrow_t&) noexcept { return counted_malloc(size == 0 ? 1 : size); }
+[[gnu::noinline]] void* operator new(std::size_t size, std::align_val_t alignment, const std::nothrow_t&) noexcept {
+  return counted_aligned(size == 0 ? 1 : size, alignment);
+}
+[[gnu::noinline]] void* operator new[](std::size_t size, std::align_val_t alignment, const std::nothrow_t&) noexcept {
+  return counted_aligned(size == 0 ? 1 : size, alignment);
+}
+[[gnu::noinline]] void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
 [[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
 [[gnu::noinline]] void operator delete[](void* p) noexcept { std::free(p); }
 [[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }
@@ -84,7 +98,10 @@ class EndpointTest : public ::testing::Test {
   std::size_t fds_before_ = 0;
   testing::Watchdog watchdog_{std::chrono::seconds(120)};
 };
-TYPED_TEST_SUITE(EndpointTest, testing::TwoSidedTransportTypes, testing::TransportName);
+// Every two-sided transport, and the busy-polled variants of those that have one.
+using EndpointTypes =
+    testing::ToGtestTypes<testing::Concat<testing::TwoSidedTransports, testing::BusyPolledTransports>::type>::type;
+TYPED_TEST_SUITE(EndpointTest, EndpointTypes, testing::TransportName);
 
 // No error on either side, every round trip done, and the server answered `answered` requests
 // (besides the warm-up): each request once, and each resent copy of it again.
