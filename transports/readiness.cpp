@@ -21,7 +21,10 @@ bool poll_until(int fd, Interest interest, int timeout_ms) {
   pollfd entry{fd, static_cast<short>(interest == Interest::read ? POLLIN : POLLOUT), 0};
   for (;;) {
     const int ready = ::poll(&entry, 1, 0);
-    if (ready > 0) return (entry.revents & POLLNVAL) == 0 || (throw_wait_error(EBADF, "poll", fd), false);
+    if (ready > 0) {
+      if ((entry.revents & POLLNVAL) != 0) throw_wait_error(EBADF, "poll", fd);
+      return true;
+    }
     if (ready < 0 && errno != EINTR) throw_wait_error(errno, "poll", fd);
     if (std::chrono::steady_clock::now() >= give_up) return false;
   }

@@ -158,6 +158,24 @@ void throw_wrong_size(int got_bytes, std::size_t expected_bytes) {
   throw ProtocolError(fmt::format("a {} B ZeroMQ message where {} B were expected", got_bytes, expected_bytes));
 }
 
+void wait_to_send(void* socket, std::size_t bytes) {
+  zmq_pollitem_t item{socket, 0, ZMQ_POLLIN | ZMQ_POLLOUT, 0};
+  for (;;) {
+    if (::zmq_poll(&item, 1, -1) < 0) {
+      if (::zmq_errno() == EINTR) continue;
+      throw_error(::zmq_errno(), "zmq_poll before zmq_send", bytes);
+    }
+    if ((item.revents & ZMQ_POLLOUT) != 0) return;
+    if ((item.revents & ZMQ_POLLIN) != 0) {
+      std::byte unexpected[1];
+      const int got = ::zmq_recv(socket, unexpected, sizeof unexpected, ZMQ_DONTWAIT);
+      if (got == 0) throw PeerClosed("the peer closed its ZeroMQ socket");
+      if (got > 0)
+        throw ProtocolError(fmt::format("a {} B ZeroMQ message arrived while a {} B request waited to be sent", got, bytes));
+    }
+  }
+}
+
 Endpoint bound(Context context, const std::string& address, std::size_t message_bytes) {
   Socket socket = make_pair_socket(context.get(), message_bytes);
   if (::zmq_bind(socket.get(), address.c_str()) != 0) throw_zmq_error(fmt::format("zmq_bind {}", address));

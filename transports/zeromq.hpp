@@ -42,11 +42,17 @@ struct SendEmptyMessage {
 
 [[noreturn]] void throw_error(int error, std::string_view call, std::size_t bytes);
 [[noreturn]] void throw_wrong_size(int got_bytes, std::size_t expected_bytes);  // PeerClosed for the empty mark
+// Waits until the socket can take a message. A message that arrives first is the peer's
+// close mark (PeerClosed) or a breach of the ping-pong (ProtocolError): over inproc a PAIR
+// socket whose peer closed has no pipe left to send into, and a blocking send would wait
+// forever, with the close mark unread behind it.
+void wait_to_send(void* socket, std::size_t bytes);
 
 inline void send(void* socket, std::span<const std::byte> message) {
-  while (::zmq_send(socket, message.data(), message.size(), 0) < 0) {
+  while (::zmq_send(socket, message.data(), message.size(), ZMQ_DONTWAIT) < 0) {
     const int error = ::zmq_errno();
-    if (error != EINTR) [[unlikely]] throw_error(error, "zmq_send", message.size());
+    if (error == EAGAIN) wait_to_send(socket, message.size());
+    else if (error != EINTR) [[unlikely]] throw_error(error, "zmq_send", message.size());
   }
 }
 
