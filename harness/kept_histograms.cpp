@@ -11,8 +11,12 @@ constexpr bool percentiles_follow_min(const HistogramKindInfo& k) {
          at(2).ends_with("_p90_ns") && at(3).ends_with("_p99_ns") && at(4).ends_with("_p999_ns") &&
          at(5).ends_with("_p9999_ns") && at(6).starts_with(prefix) && at(6).ends_with("_max_ns");
 }
-static_assert(percentiles_follow_min(kHistogramKinds[0]) && percentiles_follow_min(kHistogramKinds[1]) &&
-              percentiles_follow_min(kHistogramKinds[2]));
+constexpr bool every_kind_follows_min() {
+  for (const HistogramKindInfo& k : kHistogramKinds)
+    if (!percentiles_follow_min(k)) return false;
+  return true;
+}
+static_assert(every_kind_follows_min());
 static_assert(kHistogramPercentiles.size() == 5);
 
 }  // namespace

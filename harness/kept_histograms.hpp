@@ -13,7 +13,7 @@
 namespace ipcbench {
 
 // A histogram's name is the prefix of the metrics it fills: rtt_p50_ns, latency_p99_ns, ...
-enum class HistogramKind : std::uint8_t { rtt, latency, uncorrected };
+enum class HistogramKind : std::uint8_t { rtt, latency, uncorrected, first, last };
 
 struct HistogramKindInfo {
   HistogramKind kind;
@@ -30,6 +30,9 @@ inline constexpr std::array kHistogramKinds{
     HistogramKindInfo{HistogramKind::latency, "latency", Metric::latency_min_ns, std::nullopt, std::nullopt, std::nullopt},
     HistogramKindInfo{HistogramKind::uncorrected, "uncorrected", Metric::uncorrected_min_ns, std::nullopt, std::nullopt,
                       std::nullopt},
+    // fanout: from a message's send to its first and to its last subscriber
+    HistogramKindInfo{HistogramKind::first, "first", Metric::first_min_ns, std::nullopt, Metric::first_mean_ns, std::nullopt},
+    HistogramKindInfo{HistogramKind::last, "last", Metric::last_min_ns, std::nullopt, Metric::last_mean_ns, std::nullopt},
 };
 
 inline constexpr std::array kHistogramPercentiles{50.0, 90.0, 99.0, 99.9, 99.99};
@@ -37,7 +40,7 @@ inline constexpr std::array kHistogramPercentiles{50.0, 90.0, 99.0, 99.9, 99.99}
 constexpr const HistogramKindInfo& info_of(HistogramKind kind) noexcept {
   return kHistogramKinds[static_cast<std::size_t>(kind)];
 }
-static_assert(info_of(HistogramKind::uncorrected).kind == HistogramKind::uncorrected, "kHistogramKinds is indexed by kind");
+static_assert(info_of(HistogramKind::last).kind == HistogramKind::last, "kHistogramKinds is indexed by kind");
 
 // Shared, never changed once kept: a cell's aggregate and its reporters read the same copy.
 using KeptHistograms = std::array<std::shared_ptr<const LatencyHistogram>, kHistogramKinds.size()>;

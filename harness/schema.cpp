@@ -69,10 +69,17 @@ std::vector<Column> build_columns() {
                  if (r.record.spec.connections == 0) return {};
                  return integer(static_cast<std::int64_t>(r.record.spec.connections));
                }});
-  c.push_back({"offered_rps", "1/s", ColumnKind::key, "load: the offered rate; 0 is the closed loop (--rate max)",
+  c.push_back({"offered_rps", "1/s", ColumnKind::key,
+               "load: the offered rate; 0 is the closed loop (--rate max). fanout: the latency pass's paced rate; empty: "
+               "each message sent once the last subscriber has the one before",
                [](const RowView& r) -> Value {
                  if (!r.record.spec.offered_rps) return {};
                  return *r.record.spec.offered_rps;
+               }});
+  c.push_back({"subscribers", "count", ColumnKind::key, "fanout: subscribers the publisher sends every message to",
+               [](const RowView& r) -> Value {
+                 if (r.record.spec.subscribers == 0) return {};
+                 return integer(static_cast<std::int64_t>(r.record.spec.subscribers));
                }});
   c.push_back({"row", "", ColumnKind::row, "rep or aggregate", [](const RowView& r) { return text(r.aggregate_row ? "aggregate" : "rep"); }});
   c.push_back({"repetition", "count", ColumnKind::row, "1-based on rep rows; on aggregate rows the repetitions that succeeded",
@@ -81,9 +88,9 @@ std::vector<Column> build_columns() {
   c.push_back({"reason", "", ColumnKind::row, "why a cell failed or was skipped; empty when ok", [](const RowView& r) { return text(r.reason); }});
   c.push_back({"wait", "", ColumnKind::row, "how the endpoints waited: spin, yield (a spinner on one CPU), spin-yield, block, none, busy-poll",
                [](const RowView& r) { return text(to_string(r.result.wait)); }});
-  c.push_back({"client_cpu", "", ColumnKind::row, "the CPU the client ran on at its end; -1 if unknown",
+  c.push_back({"client_cpu", "", ColumnKind::row, "the CPU the client (fanout: the publisher) ran on at its end; -1 if unknown",
                [](const RowView& r) { return integer(r.result.client_cpu); }});
-  c.push_back({"server_cpu", "", ColumnKind::row, "the CPU the server ran on at its end; -1 if unknown",
+  c.push_back({"server_cpu", "", ColumnKind::row, "the CPU the server (fanout: the first subscriber) ran on at its end; -1 if unknown",
                [](const RowView& r) { return integer(r.result.server_cpu); }});
   for (const MetricInfo& info : kMetrics)
     c.push_back({std::string(info.name), info.unit, ColumnKind::metric, info.meaning,

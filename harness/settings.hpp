@@ -27,7 +27,9 @@ struct CellSpec {
   std::string architecture{};
   std::string workload{};
   std::size_t connections = 0;
-  std::optional<double> offered_rps{};  // 0: the closed loop (--rate max)
+  std::optional<double> offered_rps{};  // 0: the closed loop (--rate max); fan-out: the paced rate, none for lockstep
+  // Fan-out cells only (0 on the others).
+  std::size_t subscribers = 0;
 };
 
 // A cell's row in the table and its name on the progress line: the transport, and the wait

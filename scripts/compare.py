@@ -11,14 +11,17 @@ from dataclasses import asdict, dataclass
 from ipcbench_csv import Cell, CsvError, load_file, fail, OneLineParser, parse_cell, run_script
 
 # metric -> (higher is better, default threshold in percent)
-# Ping-pong rows carry the first three, load rows (`ipcbench load`) the last two; a metric a
-# row does not carry is not compared.
+# Ping-pong rows carry the first three, load rows (`ipcbench load`) the next two, fan-out rows
+# (`ipcbench fanout`) the last three; a metric a row does not carry is not compared.
 METRICS = {
     "msgs_per_s": (True, 10.0),
     "rtt_p50_ns": (False, 10.0),
     "rtt_p99_ns": (False, 25.0),
     "achieved_rps": (True, 10.0),
     "latency_p99_ns": (False, 25.0),
+    "published_per_s": (True, 10.0),
+    "last_p50_ns": (False, 10.0),
+    "last_p99_ns": (False, 25.0),
 }
 # At a fixed offered rate a server delivers that rate or falls short of it, whatever the
 # host's wake-up costs; a load cell's latency moves with them as a cross-CPU hand-off does.

@@ -26,6 +26,7 @@ SCHEMA = (
     ("transport", "", "key"), ("mode", "", "key"), ("placement", "", "key"),
     ("payload_bytes", "bytes", "key"), ("server", "", "key"), ("wait_policy", "", "key"),
     ("architecture", "", "key"), ("workload", "", "key"), ("connections", "count", "key"), ("offered_rps", "1/s", "key"),
+    ("subscribers", "count", "key"),
     ("row", "", "row"), ("repetition", "count", "row"), ("status", "", "row"), ("reason", "", "row"),
     ("wait", "", "row"), ("client_cpu", "", "row"), ("server_cpu", "", "row"),
     ("round_trips", "count", "metric"), ("elapsed_ns", "ns", "metric"), ("msgs_per_s", "1/s", "metric"),
@@ -50,10 +51,19 @@ SCHEMA = (
     ("server_rss_bytes", "bytes", "metric"), ("rss_idle_per_conn_bytes", "bytes", "metric"),
     ("rss_active_per_conn_bytes", "bytes", "metric"), ("kernel_tcp_mem_per_conn_bytes", "bytes", "metric"),
     ("cpu_generator_ns_per_req", "ns", "metric"), ("slo_met", "flag", "metric"),
+    ("published_per_s", "1/s", "metric"), ("fanout_rate_messages", "count", "metric"), ("fanout_messages", "count", "metric"),
+) + tuple((f"{kind}_{p}_ns", "ns", "metric")
+          for kind in ("first", "last")
+          for p in ("min", "p50", "p90", "p99", "p999", "p9999", "max", "mean")) + (
+    ("lost_deliveries", "count", "metric"), ("loss_ratio", "ratio", "metric"),
+    ("cpu_publisher_ns_per_msg", "ns", "metric"), ("cpu_subscriber_ns_per_msg", "ns", "metric"),
     ("msgs_per_s_min", "1/s", "spread"), ("msgs_per_s_max", "1/s", "spread"), ("msgs_per_s_cv", "ratio", "spread"),
     ("rtt_p50_ns_min", "ns", "spread"), ("rtt_p50_ns_max", "ns", "spread"), ("rtt_p50_ns_cv", "ratio", "spread"),
     ("achieved_rps_min", "1/s", "spread"), ("achieved_rps_max", "1/s", "spread"), ("achieved_rps_cv", "ratio", "spread"),
     ("latency_p99_ns_min", "ns", "spread"), ("latency_p99_ns_max", "ns", "spread"), ("latency_p99_ns_cv", "ratio", "spread"),
+) + tuple((f"{name}_{part}", unit if part != "cv" else "ratio", "spread")
+          for name, unit in (("published_per_s", "1/s"), ("first_p50_ns", "ns"), ("last_p50_ns", "ns"))
+          for part in ("min", "max", "cv")) + (
     ("stable", "flag", "spread"),
 ) + tuple((name, unit, "run") for name, unit in _MANIFEST_FIELDS) + (
     ("config", "", "run"),

@@ -48,25 +48,6 @@ void ensure_free_descriptors() {
   }
 }
 
-[[noreturn]] void throw_zmq_error(std::string_view what) {
-  throw fmt::system_error(::zmq_errno(), "{}", what);
-}
-
-void set_option(void* socket, int option, int value, std::string_view name) {
-  if (::zmq_setsockopt(socket, option, &value, sizeof value) != 0) throw_zmq_error(fmt::format("zmq_setsockopt {}", name));
-}
-
-Socket make_pair_socket(void* context, std::size_t message_bytes) {
-  Socket socket(::zmq_socket(context, ZMQ_PAIR));
-  if (!socket) throw_zmq_error("zmq_socket(ZMQ_PAIR)");
-  const auto max_bytes = static_cast<std::int64_t>(std::max(message_bytes, kSmallestLimitBytes));
-  if (::zmq_setsockopt(socket.get(), ZMQ_MAXMSGSIZE, &max_bytes, sizeof max_bytes) != 0)
-    throw_zmq_error("zmq_setsockopt ZMQ_MAXMSGSIZE");
-  set_option(socket.get(), ZMQ_LINGER, kLingerMs, "ZMQ_LINGER");
-  set_option(socket.get(), ZMQ_RECONNECT_IVL, kReconnectMs, "ZMQ_RECONNECT_IVL");
-  return socket;
-}
-
 // One socket's events, read through an inproc PAIR socket: made before the bind or connect it
 // is to watch, so that it sees every event of it.
 class Monitor {
@@ -136,6 +117,25 @@ void allow_ipv6_for(void* socket, const sys::SocketAddress& address) {
 
 }  // namespace
 
+[[noreturn]] void throw_zmq_error(std::string_view what) {
+  throw fmt::system_error(::zmq_errno(), "{}", what);
+}
+
+void set_option(void* socket, int option, int value, std::string_view name) {
+  if (::zmq_setsockopt(socket, option, &value, sizeof value) != 0) throw_zmq_error(fmt::format("zmq_setsockopt {}", name));
+}
+
+Socket make_socket(void* context, int type, std::size_t message_bytes) {
+  Socket socket(::zmq_socket(context, type));
+  if (!socket) throw_zmq_error(fmt::format("zmq_socket(type {})", type));
+  const auto max_bytes = static_cast<std::int64_t>(std::max(message_bytes, kSmallestLimitBytes));
+  if (::zmq_setsockopt(socket.get(), ZMQ_MAXMSGSIZE, &max_bytes, sizeof max_bytes) != 0)
+    throw_zmq_error("zmq_setsockopt ZMQ_MAXMSGSIZE");
+  set_option(socket.get(), ZMQ_LINGER, kLingerMs, "ZMQ_LINGER");
+  set_option(socket.get(), ZMQ_RECONNECT_IVL, kReconnectMs, "ZMQ_RECONNECT_IVL");
+  return socket;
+}
+
 Context make_context(int io_threads) {
   ensure_free_descriptors();
   Context context(::zmq_ctx_new(), [](void* c) { (void)::zmq_ctx_term(c); });
@@ -175,13 +175,13 @@ void wait_to_send(void* socket, std::size_t bytes) {
 }
 
 Endpoint bound(Context context, const std::string& address, std::size_t message_bytes) {
-  Socket socket = make_pair_socket(context.get(), message_bytes);
+  Socket socket = make_socket(context.get(), ZMQ_PAIR, message_bytes);
   if (::zmq_bind(socket.get(), address.c_str()) != 0) throw_zmq_error(fmt::format("zmq_bind {}", address));
   return {std::move(context), std::move(socket)};
 }
 
 Endpoint connected(Context context, const std::string& address, std::size_t message_bytes) {
-  Socket socket = make_pair_socket(context.get(), message_bytes);
+  Socket socket = make_socket(context.get(), ZMQ_PAIR, message_bytes);
   if (::zmq_connect(socket.get(), address.c_str()) != 0) throw_zmq_error(fmt::format("zmq_connect {}", address));
   return {std::move(context), std::move(socket)};
 }
@@ -202,7 +202,7 @@ ZeromqTcp::Listener::Listener(const sys::SocketAddress& address, const Transport
 
 zeromq::Endpoint ZeromqTcp::Listener::accept(sys::Deadline deadline, const std::optional<sys::SocketAddress>& only_from) {
   zeromq::Context context = zeromq::make_context(1);
-  zeromq::Socket socket = zeromq::make_pair_socket(context.get(), message_bytes_);
+  zeromq::Socket socket = zeromq::make_socket(context.get(), ZMQ_PAIR, message_bytes_);
   sys::Fd handed(::fcntl(socket_.get(), F_DUPFD_CLOEXEC, 0));
   if (!handed) throw fmt::system_error(errno, "dup of the listening socket on {}", address_.to_string());
   zeromq::set_option(socket.get(), ZMQ_USE_FD, handed.get(), "ZMQ_USE_FD");
@@ -224,7 +224,7 @@ zeromq::Endpoint ZeromqTcp::Listener::accept(sys::Deadline deadline, const std::
 zeromq::Endpoint ZeromqTcp::connect(const sys::SocketAddress& address, const TransportSetup& setup,
                                     std::chrono::milliseconds timeout) {
   zeromq::Context context = zeromq::make_context(1);
-  zeromq::Socket socket = zeromq::make_pair_socket(context.get(), setup.payload_bytes);
+  zeromq::Socket socket = zeromq::make_socket(context.get(), ZMQ_PAIR, setup.payload_bytes);
   zeromq::allow_ipv6_for(socket.get(), address);
   zeromq::Monitor monitor(context.get(), socket.get(), ZMQ_EVENT_HANDSHAKE_SUCCEEDED);
   const std::string endpoint = zeromq::tcp_address(address);

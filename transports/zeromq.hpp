@@ -40,6 +40,11 @@ struct SendEmptyMessage {
   static void announce(void* socket) noexcept;
 };
 
+// A socket of `type` that takes messages of message_bytes at most (a larger one drops its
+// sender's connection), lingers long enough for a close mark to leave, and reconnects soon.
+[[nodiscard]] Socket make_socket(void* context, int type, std::size_t message_bytes);
+void set_option(void* socket, int option, int value, std::string_view name);
+[[noreturn]] void throw_zmq_error(std::string_view what);  // zmq_errno() and what
 [[noreturn]] void throw_error(int error, std::string_view call, std::size_t bytes);
 [[noreturn]] void throw_wrong_size(int got_bytes, std::size_t expected_bytes);  // PeerClosed for the empty mark
 // Waits until the socket can take a message. A message that arrives first is the peer's

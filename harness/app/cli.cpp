@@ -10,6 +10,8 @@
 
 #include "harness/app/cli_options.hpp"
 #include "harness/app/config_file.hpp"
+#include "fanout/registry.hpp"
+#include "harness/app/fanout_command.hpp"
 #include "harness/app/load_command.hpp"
 #include "harness/app/merge_command.hpp"
 #include "harness/app/run_reported.hpp"
@@ -102,6 +104,10 @@ int list(Registry registry) {
   for (const ArchitectureEntry& a : architectures()) fmt::print("{:<10} | {}\n", a.name, a.design);
   fmt::print("\nLoad workloads (ipcbench load -w):\n");
   for (const WorkloadInfo& w : kWorkloads) fmt::print("{:<10} | {}\n", w.name, w.meaning);
+  fmt::print("\nFan-out mechanisms (ipcbench fanout -t): one publisher, every message to each subscriber\n");
+  for (const FanoutEntry& f : fanout_channels())
+    fmt::print("{:<13} | {:<8} | {:<13} | {}\n", f.info.name, format_size(f.info.max_payload_bytes),
+               f.info.may_lose ? "may lose" : "holds back", f.info.mechanism);
   return 0;
 }
 
@@ -150,7 +156,7 @@ int parse_and_run(int argc, char** argv, const CliFlavour& flavour) {
   // The command line wins over the file; a key the file names that no option has is an
   // error, not silently dropped.
   app.set_config("--config", "",
-                 "read options from a TOML file: top-level keys for the default suite, [run], [ping], [load] and [serve] "
+                 "read options from a TOML file: top-level keys for the default suite, [run], [ping], [load], [fanout] and [serve] "
                  "sections for those commands (ipcbench COMMAND --print-config writes one); the command line wins");
   app.allow_config_extras(CLI::config_extras_mode::error);
   const auto config_reader = std::make_shared<SuiteConfigReader>(app);
@@ -182,6 +188,11 @@ int parse_and_run(int argc, char** argv, const CliFlavour& flavour) {
   CLI::App* load_cmd = app.add_subcommand("load", "servers under load: architectures x connections x rate x workload, open loop");
   add_load_options(*load_cmd, load_options);
   load_cmd->fallthrough();
+
+  FanoutOptions fanout_options;
+  CLI::App* fanout_cmd = app.add_subcommand("fanout", "one publisher, N subscribers: rate, latency to the first and the last, loss");
+  add_fanout_options(*fanout_cmd, fanout_options);
+  fanout_cmd->fallthrough();
 
   ServeOptions serve_options;
   ArchServeOptions arch_serve_options;
@@ -219,7 +230,7 @@ int parse_and_run(int argc, char** argv, const CliFlavour& flavour) {
     if (const auto at = what.rfind(' '); at != std::string::npos) what = what.substr(at + 1);
     if (what.ends_with(".++")) what = "[" + what.substr(0, what.size() - 3) + "]";
     fmt::print(stderr, "ipcbench: error: --config: '{}' is not an option or section ipcbench knows (keys are long option names, "
-                       "sections run, ping, load, serve; see ipcbench --print-config)\n", what);
+                       "sections run, ping, load, fanout, serve; see ipcbench --print-config)\n", what);
     return kExitUsage;
   } catch (const CLI::ParseError& e) {
     fmt::print(stderr, "ipcbench: error: {} (see ipcbench --help)\n", e.what());
@@ -238,8 +249,9 @@ int parse_and_run(int argc, char** argv, const CliFlavour& flavour) {
     }
   }
   if (print_config) {
-    if (command != &app && command != run_cmd && command != ping_cmd && command != load_cmd && command != serve_cmd)
-      throw UsageError(fmt::format("--print-config with '{}': it is for the default suite, run, ping, load and serve",
+    if (command != &app && command != run_cmd && command != ping_cmd && command != load_cmd && command != fanout_cmd &&
+        command != serve_cmd)
+      throw UsageError(fmt::format("--print-config with '{}': it is for the default suite, run, ping, load, fanout and serve",
                                    command->get_name()));
     fmt::print("{}", effective_config_toml(*command));
     return 0;
@@ -248,6 +260,7 @@ int parse_and_run(int argc, char** argv, const CliFlavour& flavour) {
   run_options.config = effective_config_command_line(*run_cmd);
   ping_options.config = effective_config_command_line(*ping_cmd);
   load_options.config = effective_config_command_line(*load_cmd);
+  fanout_options.config = effective_config_command_line(*fanout_cmd);
   merge_options.config = effective_config_command_line(*merge_cmd);
 
   const Registry registry = flavour.registry;
@@ -255,6 +268,7 @@ int parse_and_run(int argc, char** argv, const CliFlavour& flavour) {
   if (app.got_subcommand("schema")) return schema();
   if (app.got_subcommand("limits")) return limits(limit_cpus);
   if (app.got_subcommand("load")) return run_load(load_options);
+  if (app.got_subcommand("fanout")) return run_fanout(fanout_options);
   if (app.got_subcommand("merge")) return run_merge(merge_options);
   if (app.got_subcommand("serve")) {
     if (arch_serve_options.architecture) {

@@ -12,21 +12,6 @@
 namespace ipcbench {
 namespace {
 
-template <class Enum, std::size_t N>
-std::vector<Enum> parse_enum_list(const std::string& text, std::string_view what, const std::array<Enum, N>& choices) {
-  std::vector<Enum> values;
-  for (const std::string& item : split_list(text, what)) {
-    const auto it = std::find_if(choices.begin(), choices.end(), [&](Enum e) { return to_string(e) == item; });
-    if (it == choices.end()) {
-      std::vector<std::string_view> names;
-      for (Enum e : choices) names.push_back(to_string(e));
-      throw UsageError(fmt::format("invalid {} '{}': valid {}s are {}", what, item, what, fmt::join(names, ", ")));
-    }
-    if (std::find(values.begin(), values.end(), *it) == values.end()) values.push_back(*it);
-  }
-  return values;
-}
-
 std::string names_of(Registry registry, std::optional<Mode> only_mode) {
   std::vector<std::string_view> names;
   for (const RegistryEntry& e : registry)
@@ -235,6 +220,35 @@ ServeSettings build_serve_settings(Registry registry, const ServeOptions& o) {
   settings.peer_timeout = parse_peer_timeout(o.peer_timeout);
   if (o.sessions) settings.sessions = parse_positive(*o.sessions, "--sessions");
   return settings;
+}
+
+std::uint64_t parse_decimal_count(std::string_view text, std::string_view what) {
+  std::uint64_t scale = 1;
+  std::string_view digits = text;
+  if (!digits.empty() && (digits.back() == 'K' || digits.back() == 'k')) scale = 1000;
+  if (!digits.empty() && (digits.back() == 'M' || digits.back() == 'm')) scale = 1'000'000;
+  if (scale != 1) digits.remove_suffix(1);
+  std::uint64_t value = 0;
+  try {
+    value = parse_count(digits, what);
+  } catch (const UsageError&) {
+    throw UsageError(fmt::format("{} '{}' is not a count (e.g. 100, 1K, 10K, 1M)", what, text));
+  }
+  if (value == 0 || value > 100'000'000 / scale) throw UsageError(fmt::format("{} '{}' must be between 1 and 100M", what, text));
+  return value * scale;
+}
+
+std::vector<int> parse_cpu_list(const std::string& text, std::string_view what) {
+  const std::vector<int> allowed = sys::allowed_cpus();
+  std::vector<int> cpus;
+  for (const std::string& item : split_list(text, what)) {
+    const auto cpu = static_cast<int>(parse_count(item, what));
+    if (std::find(allowed.begin(), allowed.end(), cpu) == allowed.end())
+      throw UsageError(fmt::format("{} '{}': CPU {} is not one this process may run on ({})", what, text, cpu,
+                                   fmt::join(allowed, ",")));
+    cpus.push_back(cpu);
+  }
+  return cpus;
 }
 
 }  // namespace ipcbench

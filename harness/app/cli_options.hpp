@@ -1,11 +1,17 @@
 // Turning the command line's words into requests: every bad value is one UsageError line.
 #pragma once
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <array>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "harness/host/serve.hpp"
+#include "harness/parse.hpp"
 #include "harness/suite.hpp"
 
 namespace ipcbench {
@@ -53,5 +59,27 @@ std::array<int, 2> choose_cpus(const std::optional<std::string>& cpus, bool need
 int choose_one_cpu(const std::string& cpu);
 // The transports named by a list (or "all"), in the registry's order, each at most once.
 std::vector<const RegistryEntry*> parse_transports(Registry registry, const std::string& text, std::optional<Mode> only_mode);
+
+// A list of an enum's names ("cross,same"), each at most once, in the order given; a name
+// that is not one of `choices` is a UsageError naming the valid ones.
+template <class Enum, std::size_t N>
+std::vector<Enum> parse_enum_list(const std::string& text, std::string_view what, const std::array<Enum, N>& choices) {
+  std::vector<Enum> values;
+  for (const std::string& item : split_list(text, what)) {
+    const auto it = std::find_if(choices.begin(), choices.end(), [&](Enum e) { return to_string(e) == item; });
+    if (it == choices.end()) {
+      std::vector<std::string_view> names;
+      for (Enum e : choices) names.push_back(to_string(e));
+      throw UsageError(fmt::format("invalid {} '{}': valid {}s are {}", what, item, what, fmt::join(names, ", ")));
+    }
+    if (std::find(values.begin(), values.end(), *it) == values.end()) values.push_back(*it);
+  }
+  return values;
+}
+
+// Connections, rates and subscribers count things, so their K and M are decimal: 1K is 1000.
+std::uint64_t parse_decimal_count(std::string_view text, std::string_view what);
+// CPUs this process may run on, as "0,1"; any other is a UsageError naming the allowed ones.
+std::vector<int> parse_cpu_list(const std::string& text, std::string_view what);
 
 }  // namespace ipcbench

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <fstream>
 
+#include "harness/app/cli_options.hpp"
 #include "harness/app/run_reported.hpp"
 #include "harness/parse.hpp"
 #include "harness/sys/affinity.hpp"
@@ -18,36 +19,6 @@
 
 namespace ipcbench {
 namespace {
-
-// Connections and rates count things, so their K and M are decimal: 1K connections is 1000.
-std::uint64_t parse_decimal_count(std::string_view text, std::string_view what) {
-  std::uint64_t scale = 1;
-  std::string_view digits = text;
-  if (!digits.empty() && (digits.back() == 'K' || digits.back() == 'k')) scale = 1000;
-  if (!digits.empty() && (digits.back() == 'M' || digits.back() == 'm')) scale = 1'000'000;
-  if (scale != 1) digits.remove_suffix(1);
-  std::uint64_t value = 0;
-  try {
-    value = parse_count(digits, what);
-  } catch (const UsageError&) {
-    throw UsageError(fmt::format("{} '{}' is not a count (e.g. 100, 1K, 10K, 1M)", what, text));
-  }
-  if (value == 0 || value > 100'000'000 / scale) throw UsageError(fmt::format("{} '{}' must be between 1 and 100M", what, text));
-  return value * scale;
-}
-
-std::vector<int> parse_cpu_list(const std::string& text, std::string_view what) {
-  const std::vector<int> allowed = sys::allowed_cpus();
-  std::vector<int> cpus;
-  for (const std::string& item : split_list(text, what)) {
-    const auto cpu = static_cast<int>(parse_count(item, what));
-    if (std::find(allowed.begin(), allowed.end(), cpu) == allowed.end())
-      throw UsageError(fmt::format("{} '{}': CPU {} is not one this process may run on ({})", what, text, cpu,
-                                   fmt::join(allowed, ",")));
-    cpus.push_back(cpu);
-  }
-  return cpus;
-}
 
 std::vector<SloBound> parse_slo(const std::string& text) {
   struct Label {
