@@ -2,7 +2,7 @@
 """Side by side: ipcbench, minimal hand-written loops, sockperf and qperf, interleaved.
 
 Usage: scripts/compare_tools.py [--rounds 5] [--seconds 2] [--cpus 0,1] [--size 64]
-                                [--groups kernel,kernel-cross,spin,copy] [--kernel-transports tcp,pipe,...]
+                                [--groups kernel,kernel-cross,busy-poll,spin,copy] [--kernel-transports tcp,pipe,...]
                                 [-o results/tools] [--ipcbench LABEL=PATH ...]
 Groups of cells:
   kernel  tcp, udp, unix, pipe, posix-mq, boost-mq, eventfd, shm-futex, io_uring, zeromq-ipc, zeromq-tcp,
@@ -10,6 +10,8 @@ Groups of cells:
           mode, all it has), both sides on the first CPU (ipcbench, ipcbench_minimal;
           sockperf and qperf for tcp and udp)
   kernel-cross  the same with the client on the first CPU and the server on the second
+  busy-poll  tcp, udp, unix and pipe with --wait busy-poll, process mode, one side on each CPU
+          (ipcbench and ipcbench_minimal's loops over the same descriptors made non-blocking)
   spin    shm-spin at 8 B and 64 B, thread and process mode, one side on each CPU (ipcbench and
           ipcbench_minimal's loop with shm-spin's layout; the floor ipcbench measured beside it)
   copy    memcpy at 8 B and 64 B, on the first CPU (ipcbench and ipcbench_minimal's copy loop)
@@ -39,12 +41,13 @@ IPCBENCH = built_binary("ipcbench")
 MINIMAL = built_binary("ipcbench_minimal")
 # Beside the committed results in a checkout; installed, under the current directory.
 OUT = os.path.join(ROOT, "results/tools") if os.path.isdir(os.path.join(ROOT, "results")) else "results/tools"
-GROUPS = ("kernel", "kernel-cross", "spin", "copy")
+GROUPS = ("kernel", "kernel-cross", "busy-poll", "spin", "copy")
 KERNEL_MECHANISMS = ["tcp", "udp", "unix", "pipe", "posix-mq", "boost-mq", "eventfd", "shm-futex", "io_uring",
                      "zeromq-ipc", "zeromq-tcp", "zeromq-inproc"]
 THREADS_ONLY = {"zeromq-inproc"}
+BUSY_POLLED = ["tcp", "udp", "unix", "pipe"]
 # Round trips per second of a pass, roughly, so that ipcbench_minimal's passes last about --seconds.
-MINIMAL_RATE = {"kernel": 150_000, "kernel-cross": 50_000, "spin": 3_000_000, "copy": 100_000_000}
+MINIMAL_RATE = {"kernel": 150_000, "kernel-cross": 50_000, "busy-poll": 200_000, "spin": 3_000_000, "copy": 100_000_000}
 
 
 @dataclass(frozen=True)
@@ -54,14 +57,18 @@ class Cell:
     mode: str
     size: int
     cpus: str  # "A,A" (one CPU) or "A,B"
+    wait: str = "own"  # ipcbench's --wait
 
     @property
     def label(self):
         where = "1 CPU" if self.cpus.split(",")[0] == self.cpus.split(",")[1] else "2 CPUs"
-        return f"{self.transport} {self.size} B {self.mode} {where}"
+        polled = " busy-poll" if self.wait == "busy-poll" else ""
+        return f"{self.transport}{polled} {self.size} B {self.mode} {where}"
 
     @property
     def minimal_mechanism(self):
+        if self.wait == "busy-poll":
+            return f"{self.transport}-busy-poll"
         return {"shm-spin": "shm"}.get(self.transport, self.transport)
 
 
@@ -73,6 +80,8 @@ def cells_of(args):
         if group in args.groups:
             cells += [Cell(group, m, "thread" if m in THREADS_ONLY else "process", args.size, cpus)
                       for m in args.kernel_transports]
+    if "busy-poll" in args.groups:
+        cells += [Cell("busy-poll", m, "process", args.size, two, "busy-poll") for m in BUSY_POLLED]
     if "spin" in args.groups:
         cells += [Cell("spin", "shm-spin", mode, size, two) for size in (8, 64) for mode in ("thread", "process")]
     if "copy" in args.groups:
@@ -97,8 +106,8 @@ def run(command, log):
 def ipcbench_round(args, log, csv_path, cell, label, binary):
     placement = "same" if cell.cpus.split(",")[0] == cell.cpus.split(",")[1] else "cross"
     run([binary, "run", "-t", cell.transport, "-m", cell.mode, "-p", placement, "--cpus", cell.cpus,
-         "-s", str(cell.size), "--duration", f"{args.seconds}s", "--repetitions", "1", "--table", "none", "--quiet",
-         "--csv", csv_path], log)
+         "-s", str(cell.size), "--wait", cell.wait, "--duration", f"{args.seconds}s", "--repetitions", "1",
+         "--table", "none", "--quiet", "--csv", csv_path], log)
     figures = {}
     with open(csv_path, newline="") as f:
         for row in csv.DictReader(f):
@@ -134,7 +143,7 @@ def with_server(command, body):
 
 
 def sockperf_round(args, log, cell):
-    if cell.transport not in ("tcp", "udp"):
+    if cell.transport not in ("tcp", "udp") or cell.wait != "own":
         return {}
     client_cpu, server_cpu = cell.cpus.split(",")
     flags = ["--tcp"] if cell.transport == "tcp" else []
@@ -153,7 +162,7 @@ def sockperf_round(args, log, cell):
 
 
 def qperf_round(args, log, cell):
-    if cell.transport not in ("tcp", "udp"):
+    if cell.transport not in ("tcp", "udp") or cell.wait != "own":
         return {}
     client_cpu, server_cpu = cell.cpus.split(",")
     port = str(free_port())

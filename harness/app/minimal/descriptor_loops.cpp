@@ -1,4 +1,4 @@
-// The kernel's loops: blocking read()/write() (send()/recv() for UDP, mq_send()/mq_receive() for POSIX message queues) over tcp, udp, unix, pipe and posix-mq, and eventfd doorbells over shared memory.
+// The kernel's loops: blocking read()/write() (send()/recv() for UDP, mq_send()/mq_receive() for POSIX message queues) over tcp, udp, unix, pipe and posix-mq, the same four descriptors busy-polled, and eventfd doorbells over shared memory.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <mqueue.h>
@@ -15,12 +15,15 @@
 namespace minimal {
 namespace {
 
+// A call that would block on a non-blocking descriptor (the busy-poll loops) is tried again at once.
+bool again(int error) { return error == EINTR || error == EAGAIN || error == EWOULDBLOCK; }
+
 // Returns false at end of file (the peer is gone).
 bool read_all(int fd, char* p, std::size_t n) {
   while (n > 0) {
     const ssize_t r = read(fd, p, n);
     if (r <= 0) {
-      if (r < 0 && errno == EINTR) continue;
+      if (r < 0 && again(errno)) continue;
       if (r == 0) return false;
       die("read");
     }
@@ -34,7 +37,7 @@ void write_all(int fd, const char* p, std::size_t n) {
   while (n > 0) {
     const ssize_t w = write(fd, p, n);
     if (w <= 0) {
-      if (w < 0 && errno == EINTR) continue;
+      if (w < 0 && again(errno)) continue;
       die("write");
     }
     p += w;
@@ -132,12 +135,21 @@ Figures whole_messages(const Options& options, const Ends& ends, Kind kind) {
       if (mq_send(fd, p, size, 0) != 0) die("mq_send");
       return;
     }
-    if (send(fd, p, size, 0) != static_cast<ssize_t>(size)) die("send");
+    ssize_t sent;
+    while ((sent = send(fd, p, size, 0)) < 0 && again(errno)) {
+    }
+    if (sent != static_cast<ssize_t>(size)) die("send");
   };
   const auto receive_all = [&](int fd, char* p) {
     if (kind == Kind::stream) return read_all(fd, p, size);
-    const ssize_t r = kind == Kind::message_queue ? mq_receive(fd, p, size, nullptr) : recv(fd, p, size, 0);
-    if (r != static_cast<ssize_t>(size)) die(kind == Kind::message_queue ? "mq_receive" : "recv");
+    if (kind == Kind::message_queue) {
+      if (mq_receive(fd, p, size, nullptr) != static_cast<ssize_t>(size)) die("mq_receive");
+      return true;
+    }
+    ssize_t r;
+    while ((r = recv(fd, p, size, 0)) < 0 && again(errno)) {
+    }
+    if (r != static_cast<ssize_t>(size)) die("recv");
     return true;
   };
   std::vector<char> client_message(size, 'x');
@@ -214,10 +226,16 @@ Figures eventfd_doorbells(const Options& options) {
 }  // namespace
 
 Figures run_descriptor_loop(const Options& options) {
-  const std::string& m = options.mechanism;
+  constexpr std::string_view kBusyPoll = "-busy-poll";
+  std::string m = options.mechanism;
+  const bool busy_poll = m.ends_with(kBusyPoll);
+  if (busy_poll) m.resize(m.size() - kBusyPoll.size());
   if (m == "eventfd") return eventfd_doorbells(options);
   if (m == "posix-mq") return whole_messages(options, make_message_queues(options.size), Kind::message_queue);
   const Ends ends = m == "tcp" ? make_tcp() : m == "udp" ? make_udp() : m == "unix" ? make_unix() : make_pipe();
+  if (busy_poll)
+    for (int fd : {ends.client_in, ends.client_out, ends.server_in, ends.server_out})
+      if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0) die("O_NONBLOCK");
   return whole_messages(options, ends, m == "udp" ? Kind::datagram : Kind::stream);
 }
 

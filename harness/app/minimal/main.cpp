@@ -26,6 +26,9 @@ constexpr Loop kLoops[] = {
     {"boost-mq", minimal::run_shared_memory_loop}, {"io_uring", minimal::run_uring_loop},
     {"memcpy", minimal::run_copy_loop},           {"zeromq-ipc", minimal::run_zeromq_loop},
     {"zeromq-tcp", minimal::run_zeromq_loop},     {"zeromq-inproc", minimal::run_zeromq_loop},
+    // The descriptors made non-blocking and a call that would block tried again at once.
+    {"tcp-busy-poll", minimal::run_descriptor_loop},  {"udp-busy-poll", minimal::run_descriptor_loop},
+    {"unix-busy-poll", minimal::run_descriptor_loop}, {"pipe-busy-poll", minimal::run_descriptor_loop},
 };
 
 std::string mechanisms(std::string_view separator) {

@@ -125,7 +125,7 @@ Figures ping_pong(const Options& options, Serve&& serve, Client&& client, Stop&&
   return figures;
 }
 
-Figures run_descriptor_loop(const Options& options);  // tcp, udp, unix, pipe, posix-mq, eventfd
+Figures run_descriptor_loop(const Options& options);  // tcp, udp, unix, pipe, posix-mq, eventfd; the first four -busy-poll
 Figures run_shared_memory_loop(const Options& options);  // shm, shm-futex, boost-mq
 Figures run_uring_loop(const Options& options);  // io_uring
 Figures run_copy_loop(const Options& options);  // memcpy
