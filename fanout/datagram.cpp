@@ -19,7 +19,8 @@ namespace datagram {
 
 bool receive(int fd, std::span<std::byte> message) {
   for (;;) {
-    const ssize_t got = ::recv(fd, message.data(), message.size() + 1, MSG_TRUNC);
+    // MSG_TRUNC: the datagram's own length, even when it is longer than the span it is cut to.
+    const ssize_t got = ::recv(fd, message.data(), message.size(), MSG_TRUNC);
     if (got == static_cast<ssize_t>(message.size())) [[likely]] return true;
     if (got >= 0) throw ProtocolError(fmt::format("a datagram of {} B where the messages are {} B", got, message.size()));
     if (errno == EAGAIN || errno == EWOULDBLOCK) return false;

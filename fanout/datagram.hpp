@@ -16,8 +16,7 @@ namespace ipcbench {
 namespace datagram {
 
 // One receive with the socket's SO_RCVTIMEO: true with a datagram of the span's size, false
-// when none came in time; ProtocolError for a datagram of any other size (one byte more is
-// asked for, so that a longer one shows instead of being cut to fit).
+// when none came in time; ProtocolError for a datagram of any other size.
 bool receive(int fd, std::span<std::byte> message);
 void set_timeout(int fd, int option, std::chrono::milliseconds timeout);
 

@@ -6,6 +6,7 @@
 #include "fanout/registry.hpp"
 #include "harness/clock.hpp"
 #include "harness/parse.hpp"
+#include "harness/sys/io.hpp"
 #include "harness/sys/affinity.hpp"
 #include "tests/support/leak_check.hpp"
 
@@ -160,6 +161,25 @@ TEST(FanoutSkip, SizesAndCpusThatCannotWorkAreSaidSo) {
   cell.payload_bytes = 64;
   EXPECT_EQ(fanout_skip_reason(udp.info, cell, {0, 1}), "");
   EXPECT_NE(fanout_skip_reason(udp.info, cell, {0}).find("two CPUs"), std::string::npos);
+}
+
+TEST(FanoutDatagram, ADatagramOfAnotherSizeIsAProtocolErrorNotAMessage) {
+  sys::FdPair pair = sys::make_socketpair(SOCK_DGRAM);
+  datagram::set_timeout(pair.second.get(), SO_RCVTIMEO, 20ms);
+  std::vector<std::byte> message(64);
+  EXPECT_FALSE(datagram::receive(pair.second.get(), message)) << "nothing was sent";
+  for (const std::size_t size : {100, 63}) {
+    const std::vector<std::byte> other(size);
+    ASSERT_EQ(::send(pair.first.get(), other.data(), other.size(), 0), static_cast<ssize_t>(size));
+    try {
+      (void)datagram::receive(pair.second.get(), message);
+      ADD_FAILURE() << "a " << size << " B datagram was taken for a message";
+    } catch (const ProtocolError& error) {
+      EXPECT_NE(std::string(error.what()).find(std::to_string(size) + " B"), std::string::npos) << error.what();
+    }
+  }
+  ASSERT_EQ(::send(pair.first.get(), message.data(), message.size(), 0), 64);
+  EXPECT_TRUE(datagram::receive(pair.second.get(), message));
 }
 
 TEST(FanoutRegistry, AnUnknownNameListsTheValidOnes) {
