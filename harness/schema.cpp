@@ -63,7 +63,7 @@ std::vector<Column> build_columns() {
                [](const RowView& r) { return text(r.record.spec.wait == WaitPolicy::busy_poll ? "busy-poll" : ""); }});
   c.push_back({"architecture", "", ColumnKind::key, "load: the server architecture, or external for --connect",
                [](const RowView& r) { return text(r.record.spec.architecture); }});
-  c.push_back({"workload", "", ColumnKind::key, "load: echo, kv or churn", [](const RowView& r) { return text(r.record.spec.workload); }});
+  c.push_back({"workload", "", ColumnKind::key, "load: echo, kv, churn or http", [](const RowView& r) { return text(r.record.spec.workload); }});
   c.push_back({"connections", "count", ColumnKind::key, "load: connections asked for (churn: concurrent slots)",
                [](const RowView& r) -> Value {
                  if (r.record.spec.connections == 0) return {};

@@ -22,6 +22,7 @@
 #include "harness/sys/fd.hpp"
 #include "harness/utf8.hpp"
 #include "load/open_loop.hpp"
+#include "servers/http.hpp"
 #include "servers/kv_wire.hpp"
 
 namespace ipcbench {
@@ -60,7 +61,11 @@ struct Client {
   bool get = false;
   std::array<std::byte, kv::kHeaderBytes + kKeyBytes> head{};
   std::array<std::byte, kv::kHeaderBytes> reply_head{};
+  std::vector<std::byte> http_head;  // http: the response head as it comes in (and what follows it in the same read)
 };
+
+// A longer response head is a protocol error: our servers' is 90 B, nginx's about 250 B.
+constexpr std::size_t kMaxResponseHeadBytes = 2048;
 
 class Generator {
  public:
@@ -74,6 +79,12 @@ class Generator {
         scratch_(64 * 1024) {
     if (!epoll_) throw std::system_error(errno, std::generic_category(), "epoll_create1");
     for (std::size_t i = 0; i < body_.size(); ++i) body_[i] = static_cast<std::byte>(i * 7 + 1);
+    if (plan.workload == Workload::http) {
+      // Every connection sends the same GET: it is the shared body, with no per-request head.
+      const std::string request = http::get_request(plan.target.to_string());
+      body_.assign(reinterpret_cast<const std::byte*>(request.data()), reinterpret_cast<const std::byte*>(request.data()) + request.size());
+      for (Client& client : clients_) client.http_head.resize(kMaxResponseHeadBytes);
+    }
     events_.resize(std::min<std::size_t>(plan.connections + 1, 1024));
   }
 
@@ -274,6 +285,12 @@ class Generator {
 
   void compose(std::size_t c) {
     Client& client = clients_[c];
+    if (plan_.workload == Workload::http) {
+      client.head_bytes = 0;
+      client.body_bytes = body_.size();
+      client.reply_bytes = 0;  // until the response head says
+      return;
+    }
     if (plan_.workload != Workload::kv && plan_.frame == EchoFrame::sockperf) {
       // sockperf's header, big-endian: sequence, flags (client | pong request), message length.
       const std::uint64_t sequence = __builtin_bswap64(client.sequence);
@@ -344,18 +361,60 @@ class Generator {
     return true;
   }
 
-  // Reads the reply, never past its end; checks it once whole.
-  void read_reply(std::size_t c) {
+  // With no request outstanding the socket must stay empty: anything there is an error.
+  void check_idle(std::size_t c) {
+    std::byte stray;
+    const ssize_t n = ::recv(clients_[c].fd.get(), &stray, 1, 0);
+    if (n > 0) fail(c, LoadError::protocol, "bytes arrived with no request outstanding");
+    else if (n == 0) fail(c, LoadError::reset, "the server closed the connection");
+    else if (errno != EAGAIN && errno != EINTR) fail(c, LoadError::read, std::strerror(errno));
+  }
+
+  // A read that moved nothing: the server closed, or an error; or nothing is there yet.
+  void read_nothing(std::size_t c, ssize_t n) {
+    if (n == 0) return fail(c, LoadError::reset, "the server closed the connection mid-reply");
+    if (errno == EAGAIN || errno == EINTR) return;
+    fail(c, errno == ECONNRESET ? LoadError::reset : LoadError::read, fmt::format("recv: {}", std::strerror(errno)));
+  }
+
+  // An HTTP response: its head read into the connection's buffer until the blank line (with
+  // whatever body came along), checked (200, Content-Length the size asked for), then the
+  // rest of the body. One request is outstanding at a time, so nothing past it can arrive.
+  void read_http_reply(std::size_t c) {
     Client& client = clients_[c];
     for (;;) {
-      if (!loop_->outstanding(c)) {
-        std::byte stray;
-        const ssize_t n = ::recv(client.fd.get(), &stray, 1, 0);
-        if (n > 0) fail(c, LoadError::protocol, "bytes arrived with no request outstanding");
-        else if (n == 0) fail(c, LoadError::reset, "the server closed the connection");
-        else if (errno != EAGAIN && errno != EINTR) fail(c, LoadError::read, std::strerror(errno));
-        return;
+      if (!loop_->outstanding(c)) return check_idle(c);
+      const std::span<std::byte> into =
+          client.reply_bytes == 0
+              ? std::span(client.http_head).subspan(client.received)
+              : std::span(scratch_).first(std::min(scratch_.size(), client.reply_bytes - client.received));
+      const ssize_t n = ::recv(client.fd.get(), into.data(), into.size(), 0);
+      if (n <= 0) return read_nothing(c, n);
+      client.received += static_cast<std::size_t>(n);
+      if (client.reply_bytes == 0) {
+        const http::ResponseHead head = http::parse_response_head(std::span(client.http_head).first(client.received));
+        if (head.cut == http::ResponseHead::Cut::partial && client.received < client.http_head.size()) continue;
+        if (head.cut != http::ResponseHead::Cut::complete)
+          return fail(c, LoadError::protocol, fmt::format("not an HTTP/1.x response head with a Content-Length within {} B",
+                                                          client.http_head.size()));
+        if (head.status != 200 || head.content_length != plan_.payload_bytes)
+          return fail(c, LoadError::protocol, fmt::format("HTTP {} with {} body bytes, expected 200 with {}", head.status,
+                                                          head.content_length, plan_.payload_bytes));
+        client.reply_bytes = head.head_bytes + head.content_length;
+        if (client.received > client.reply_bytes) return fail(c, LoadError::protocol, "bytes past the end of the response");
       }
+      if (client.received < client.reply_bytes) continue;
+      loop_->completed(c, now_ns(), [this](std::size_t next, std::uint64_t) { return begin_request(next); });
+      if (!clients_[c].fd) return;
+    }
+  }
+
+  // Reads the reply, never past its end; checks it once whole.
+  void read_reply(std::size_t c) {
+    if (plan_.workload == Workload::http) return read_http_reply(c);
+    Client& client = clients_[c];
+    for (;;) {
+      if (!loop_->outstanding(c)) return check_idle(c);
       iovec parts[2];
       int count = 0;
       const std::size_t head_bytes = std::min(client.reply_head.size(), client.reply_bytes);
@@ -367,11 +426,7 @@ class Generator {
         parts[count++] = {scratch_.data(), std::min(scratch_.size(), client.reply_bytes - client.received)};
       }
       const ssize_t n = ::readv(client.fd.get(), parts, count);
-      if (n == 0) return fail(c, LoadError::reset, "the server closed the connection mid-reply");
-      if (n < 0) {
-        if (errno == EAGAIN || errno == EINTR) return;
-        return fail(c, errno == ECONNRESET ? LoadError::reset : LoadError::read, fmt::format("recv: {}", std::strerror(errno)));
-      }
+      if (n <= 0) return read_nothing(c, n);
       const std::size_t before = client.received;
       client.received += static_cast<std::size_t>(n);
       if (plan_.workload == Workload::kv && before < kv::kHeaderBytes && client.received >= kv::kHeaderBytes &&

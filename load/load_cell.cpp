@@ -166,7 +166,7 @@ RepResult run_load_repetition(const CellSpec& cell, const LoadSettings& settings
       target = *settings.connect;
     } else {
       try {
-        server.emplace(architecture_named(cell.architecture), ServerSettings{workload, settings.server_cpus, settings.workers},
+        server.emplace(architecture_named(cell.architecture), ServerSettings{workload, settings.server_cpus, settings.workers, cell.payload_bytes},
                        sys::SocketAddress::loopback(0), settings.timeout);
       } catch (const std::exception& error) {
         throw Failed(fmt::format("the {} server did not start: {}", cell.architecture, error.what()));

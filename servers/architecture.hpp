@@ -11,6 +11,7 @@
 
 #include "harness/sys/fd.hpp"
 #include "harness/sys/socket_address.hpp"
+#include "servers/http.hpp"
 #include "servers/protocols.hpp"
 #include "servers/workload.hpp"
 
@@ -20,6 +21,7 @@ struct ServerSettings {
   Workload workload = Workload::echo;
   std::vector<int> cpus;    // the process is pinned to these; reactors run one loop on each
   unsigned workers = 0;     // pool: worker threads (0: one per CPU of `cpus`, at least one)
+  std::size_t http_body_bytes = 64;  // http: the static response's body
 };
 
 // Counted by every architecture, read by the server's stats thread: what tests and the soak
@@ -92,11 +94,12 @@ class ServeContext {
 inline constexpr std::chrono::milliseconds kAcceptBackoff{10};
 
 template <class A>
-concept ServerArchitecture = requires(const ServeContext& context, EchoProtocol& echo, KvProtocol& kv) {
+concept ServerArchitecture = requires(const ServeContext& context, EchoProtocol& echo, KvProtocol& kv, HttpProtocol& http) {
   { A::kName } -> std::convertible_to<std::string_view>;
   { A::kDesign } -> std::convertible_to<std::string_view>;
   A::serve(context, echo);
   A::serve(context, kv);
+  A::serve(context, http);
 };
 
 }  // namespace ipcbench

@@ -161,5 +161,6 @@ void AsioServer::serve(const ServeContext& context, P& protocol) {
 
 template void AsioServer::serve(const ServeContext&, EchoProtocol&);
 template void AsioServer::serve(const ServeContext&, KvProtocol&);
+template void AsioServer::serve(const ServeContext&, HttpProtocol&);
 
 }  // namespace ipcbench

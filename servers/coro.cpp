@@ -272,7 +272,9 @@ std::size_t CoroServer::connection_frame_bytes(P& protocol) {
 
 template void CoroServer::serve(const ServeContext&, EchoProtocol&);
 template void CoroServer::serve(const ServeContext&, KvProtocol&);
+template void CoroServer::serve(const ServeContext&, HttpProtocol&);
 template std::size_t CoroServer::connection_frame_bytes(EchoProtocol&);
 template std::size_t CoroServer::connection_frame_bytes(KvProtocol&);
+template std::size_t CoroServer::connection_frame_bytes(HttpProtocol&);
 
 }  // namespace ipcbench

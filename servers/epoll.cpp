@@ -14,5 +14,6 @@ void EpollServer::serve(const ServeContext& context, P& protocol) {
 
 template void EpollServer::serve(const ServeContext&, EchoProtocol&);
 template void EpollServer::serve(const ServeContext&, KvProtocol&);
+template void EpollServer::serve(const ServeContext&, HttpProtocol&);
 
 }  // namespace ipcbench

@@ -280,5 +280,6 @@ void IoUringServer::serve(const ServeContext& context, P& protocol) {
 
 template void IoUringServer::serve(const ServeContext&, EchoProtocol&);
 template void IoUringServer::serve(const ServeContext&, KvProtocol&);
+template void IoUringServer::serve(const ServeContext&, HttpProtocol&);
 
 }  // namespace ipcbench

@@ -184,8 +184,8 @@ class LibeventLoop {
           throw std::runtime_error("libevent: bufferevent_write failed");
         c.buffers.sent(unsent.size());
       }
-      if (refused) {
-        context_.counters().on_refuse();
+      if (c.buffers.closing()) {  // a refusal, or the last request answered
+        if (refused) context_.counters().on_refuse();
         return drain(c);
       }
     }
@@ -262,5 +262,6 @@ void LibeventServer::serve(const ServeContext& context, P& protocol) {
 
 template void LibeventServer::serve(const ServeContext&, EchoProtocol&);
 template void LibeventServer::serve(const ServeContext&, KvProtocol&);
+template void LibeventServer::serve(const ServeContext&, HttpProtocol&);
 
 }  // namespace ipcbench

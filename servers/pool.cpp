@@ -126,7 +126,7 @@ class PoolLoop {
       if (!flush(c)) return false;
       if (!c.buffers.closing()) {
         const Frame frame = c.buffers.next_request(protocol_);
-        if (frame.cut == Frame::Cut::whole) {
+        if (frame.cut == Frame::Cut::whole || frame.cut == Frame::Cut::last) {
           hand_off(c, frame.bytes);
           return true;
         }
@@ -216,5 +216,6 @@ void PoolServer::serve(const ServeContext& context, P& protocol) {
 
 template void PoolServer::serve(const ServeContext&, EchoProtocol&);
 template void PoolServer::serve(const ServeContext&, KvProtocol&);
+template void PoolServer::serve(const ServeContext&, HttpProtocol&);
 
 }  // namespace ipcbench

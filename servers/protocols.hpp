@@ -13,9 +13,10 @@
 namespace ipcbench {
 
 // The request at the front of the received bytes: whole (its length), partial (the length
-// needed, or 0 when not known yet) or malformed (answered by refuse(), then closed).
+// needed, or 0 when not known yet), malformed (answered by refuse(), then closed) or last
+// (whole, and the connection closes once its answer is written: HTTP's "Connection: close").
 struct Frame {
-  enum class Cut : std::uint8_t { whole, partial, malformed };
+  enum class Cut : std::uint8_t { whole, partial, malformed, last };
   Cut cut;
   std::size_t bytes;
 };

@@ -72,5 +72,6 @@ void ReactorsServer::serve(const ServeContext& context, P& protocol) {
 
 template void ReactorsServer::serve(const ServeContext&, EchoProtocol&);
 template void ReactorsServer::serve(const ServeContext&, KvProtocol&);
+template void ReactorsServer::serve(const ServeContext&, HttpProtocol&);
 
 }  // namespace ipcbench

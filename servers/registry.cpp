@@ -13,12 +13,19 @@ namespace {
 
 template <ServerArchitecture A>
 void serve_workload(const ServeContext& context, KvStore& store) {
-  if (speaks_kv(context.settings().workload)) {
-    KvProtocol kv(store);
-    A::serve(context, kv);
-  } else {
-    EchoProtocol echo;
-    A::serve(context, echo);
+  switch (protocol_of(context.settings().workload)) {
+    case Speaks::kv: {
+      KvProtocol kv(store);
+      return A::serve(context, kv);
+    }
+    case Speaks::http: {
+      HttpProtocol http(context.settings().http_body_bytes);
+      return A::serve(context, http);
+    }
+    case Speaks::echo: {
+      EchoProtocol echo;
+      return A::serve(context, echo);
+    }
   }
 }
 

@@ -31,27 +31,28 @@ class RequestBuffers {
   }
   void received(std::size_t bytes) noexcept { in_.commit(bytes); }
 
-  // Answers every whole request received; false once a malformed one was refused (write
-  // what is unsent, then close).
+  // Answers every whole request received; false when this call refused a malformed one.
+  // Either way, once closing(): write what is unsent, then close.
   template <Protocol P>
   bool answer_all(P& protocol) {
     while (!closing_) {
       const Frame frame = next_request(protocol);
       if (frame.cut == Frame::Cut::partial) break;
-      if (frame.cut == Frame::Cut::malformed) break;
+      if (frame.cut == Frame::Cut::malformed) return false;
       protocol.answer(in_.data().first(frame.bytes), out_);
       consume(frame.bytes);
     }
-    return !closing_;
+    return true;
   }
 
   // For architectures that answer elsewhere (a worker pool): the next request's frame; a
-  // malformed one is refused here. A whole request is in_data().first(frame.bytes) until
-  // consume(frame.bytes).
+  // malformed one is refused here. A whole (or last) request is in_data().first(frame.bytes)
+  // until consume(frame.bytes); after a last one, nothing more is read.
   template <Protocol P>
   Frame next_request(P& protocol) {
     const Frame frame = protocol.frame(in_.data());
     if (frame.cut == Frame::Cut::partial) needed_ = std::min(frame.bytes, P::kMaxRequestBytes);
+    if (frame.cut == Frame::Cut::last) closing_ = true;
     if (frame.cut == Frame::Cut::malformed) {
       protocol.refuse(in_.data(), out_);
       in_.consume(in_.size());
@@ -68,7 +69,7 @@ class RequestBuffers {
 
   [[nodiscard]] std::span<const std::byte> unsent() const noexcept { return out_.data(); }
   void sent(std::size_t bytes) noexcept { out_.consume(bytes); }
-  // A malformed request was refused: once unsent() is empty, close.
+  // A malformed request was refused, or the last one answered: once unsent() is empty, close.
   [[nodiscard]] bool closing() const noexcept { return closing_; }
 
  private:

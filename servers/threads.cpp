@@ -115,5 +115,6 @@ void ThreadsServer::serve(const ServeContext& context, P& protocol) {
 
 template void ThreadsServer::serve(const ServeContext&, EchoProtocol&);
 template void ThreadsServer::serve(const ServeContext&, KvProtocol&);
+template void ThreadsServer::serve(const ServeContext&, HttpProtocol&);
 
 }  // namespace ipcbench

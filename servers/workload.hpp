@@ -2,8 +2,10 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace ipcbench {
@@ -12,6 +14,7 @@ enum class Workload : std::uint8_t {
   echo,   // N bytes, returned unchanged
   kv,     // the binary GET/SET/DEL protocol of servers/kv_wire.hpp
   churn,  // connect, one echo request, close
+  http,   // HTTP/1.1 keep-alive GETs of a static response (servers/http.hpp)
 };
 
 struct WorkloadInfo {
@@ -24,6 +27,7 @@ inline constexpr std::array kWorkloads{
     WorkloadInfo{Workload::echo, "echo", "N bytes back unchanged, many requests per connection"},
     WorkloadInfo{Workload::kv, "kv", "length-prefixed GET/SET/DEL against the server's in-memory store"},
     WorkloadInfo{Workload::churn, "churn", "connect, one echo request, close: connection-to-close time"},
+    WorkloadInfo{Workload::http, "http", "HTTP/1.1 keep-alive GET, a static 200 response of SIZE bytes of body"},
 };
 
 [[nodiscard]] constexpr std::string_view to_string(Workload workload) noexcept {
@@ -34,7 +38,20 @@ inline constexpr std::array kWorkloads{
     if (info.name == name) return info.workload;
   return std::nullopt;
 }
+// The names, for a usage error: "echo, kv, churn, http".
+[[nodiscard]] inline std::string workload_names() {
+  std::string names;
+  for (const WorkloadInfo& info : kWorkloads) names.append(names.empty() ? "" : ", ").append(info.name);
+  return names;
+}
+
+// The http workload's largest static response body.
+inline constexpr std::size_t kMaxHttpBodyBytes = std::size_t{1} << 20;
+
 // What the server speaks: churn's requests are echo requests on short connections.
-[[nodiscard]] constexpr bool speaks_kv(Workload workload) noexcept { return workload == Workload::kv; }
+enum class Speaks : std::uint8_t { echo, kv, http };
+[[nodiscard]] constexpr Speaks protocol_of(Workload workload) noexcept {
+  return workload == Workload::kv ? Speaks::kv : workload == Workload::http ? Speaks::http : Speaks::echo;
+}
 
 }  // namespace ipcbench

@@ -98,13 +98,13 @@ void add_load_options(CLI::App& cmd, LoadOptions& o) {
   cmd.add_option("-a,--architectures", o.architectures, fmt::format("server architectures, or all ({})", architecture_names()));
   cmd.add_option("-c,--connections", o.connections, "connection counts, e.g. 1,100,1K,10K (churn: concurrent slots)");
   cmd.add_option("--rate", o.rates, "offered request rates, e.g. 10K,50K, and max for the closed loop");
-  cmd.add_option("-w,--workloads", o.workloads, "echo, kv or churn (comma-separated)");
-  cmd.add_option("-s,--sizes", o.sizes, "request payload sizes (echo, churn: at least 16 B; kv: the SET value)");
+  cmd.add_option("-w,--workloads", o.workloads, "echo, kv, churn or http (comma-separated)");
+  cmd.add_option("-s,--sizes", o.sizes, "request payload sizes (echo, churn: at least 16 B; kv: the SET value; http: the response body)");
   cmd.add_option("--duration", o.duration, "measured window of each repetition, e.g. 5s");
   cmd.add_option("--warmup", o.warmup, "load before the window that is not measured (default 500ms)");
   cmd.add_option("--repetitions", o.repetitions, "repetitions of every cell, run round-robin");
   cmd.add_option("--slo", o.slo, "the bounds a cell must meet, e.g. p99=1ms,p999=5ms (default p99=1ms)");
-  cmd.add_option("--connect", o.connect, "HOST:PORT of a server ipcbench did not start (an echo or kv server)");
+  cmd.add_option("--connect", o.connect, "HOST:PORT of a server ipcbench did not start (an echo, kv or http server: nginx)");
   cmd.add_option("--server-cpus", o.server_cpus, "CPUs of the server process (default: the last allowed)");
   cmd.add_option("--generator-cpus", o.generator_cpus, "CPUs of the load generator (default: the first allowed)");
   cmd.add_option("--workers", o.workers, "pool: worker threads (default: one per server CPU)");
@@ -139,7 +139,7 @@ int run_load(const LoadOptions& o) {
   std::vector<Workload> workloads;
   for (const std::string& name : split_list(o.workloads, "--workloads")) {
     const auto w = workload_named(name);
-    if (!w) throw UsageError(fmt::format("unknown workload '{}' (valid: echo, kv, churn)", name));
+    if (!w) throw UsageError(fmt::format("unknown workload '{}' (valid: {})", name, workload_names()));
     workloads.push_back(*w);
   }
   if (o.frame == "sockperf") {
@@ -154,6 +154,10 @@ int run_load(const LoadOptions& o) {
   for (const std::string& text : split_list(o.sizes, "--sizes")) sizes.push_back(parse_size(text));
   for (Workload w : workloads)
     for (std::size_t size : sizes) {
+      if (w == Workload::http && size > kMaxHttpBodyBytes)
+        throw UsageError(fmt::format("size {} exceeds the http workload's largest response body, {}", format_size(size),
+                                     format_size(kMaxHttpBodyBytes)));
+      if (w == Workload::http) continue;
       if (w != Workload::kv && settings.frame == EchoFrame::sockperf && size < kSockperfHeaderBytes)
         throw UsageError(fmt::format("size {} is too small for sockperf's frame: its header takes {} B", format_size(size),
                                      kSockperfHeaderBytes));
@@ -231,15 +235,20 @@ int run_load(const LoadOptions& o) {
 void add_arch_serve_options(CLI::App& serve, ArchServeOptions& o) {
   serve.add_option("-a,--arch", o.architecture,
                    fmt::format("serve load clients with this architecture instead of ping sessions ({})", architecture_names()));
-  serve.add_option("-w,--workload", o.workload, "with --arch: echo or kv (churn clients are served by echo)");
+  serve.add_option("-w,--workload", o.workload, "with --arch: echo, kv or http (churn clients are served by echo)");
+  serve.add_option("-s,--size", o.size, "with --arch and -w http: the response body, e.g. 1K (default 64)");
   serve.add_option("--workers", o.workers, "with --arch pool: worker threads");
 }
 
 int serve_architecture(const ArchServeOptions& o, const std::string& listen, const std::optional<std::string>& cpus) {
   const ArchitectureEntry& architecture = architecture_named(*o.architecture);
   const auto workload = workload_named(o.workload);
-  if (!workload) throw UsageError(fmt::format("unknown workload '{}' (valid: echo, kv, churn)", o.workload));
+  if (!workload) throw UsageError(fmt::format("unknown workload '{}' (valid: {})", o.workload, workload_names()));
   ServerSettings settings{*workload, cpus ? parse_cpu_list(*cpus, "--cpus") : std::vector<int>{}, 0};
+  settings.http_body_bytes = parse_size(o.size);
+  if (settings.http_body_bytes > kMaxHttpBodyBytes)
+    throw UsageError(fmt::format("--size '{}' exceeds the http workload's largest response body, {}", o.size,
+                                 format_size(kMaxHttpBodyBytes)));
   if (o.workers) settings.workers = static_cast<unsigned>(parse_decimal_count(*o.workers, "--workers"));
   sys::SocketAddress address;
   try {

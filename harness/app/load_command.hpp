@@ -41,6 +41,7 @@ int run_load(const LoadOptions& options);
 struct ArchServeOptions {
   std::optional<std::string> architecture;
   std::string workload = "echo";
+  std::string size = "64";  // http: the response body
   std::optional<std::string> workers;
 };
 void add_arch_serve_options(CLI::App& serve, ArchServeOptions& options);

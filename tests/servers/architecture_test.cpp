@@ -65,6 +65,33 @@ KvReply read_kv_reply(int fd) {
   return reply;
 }
 
+std::span<const std::byte> as_bytes(std::string_view text) {
+  return {reinterpret_cast<const std::byte*>(text.data()), text.size()};
+}
+
+// One response: its head up to the blank line, then as many body bytes as Content-Length says
+// (none for a HEAD). Never reads past it, so that a pipelined response behind it is the next call's.
+std::string read_http_response(int fd, bool to_head = false) {
+  std::string text;
+  while (!text.ends_with("\r\n\r\n")) {
+    char c;
+    if (::recv(fd, &c, 1, 0) != 1) return text + "<closed>";
+    text += c;
+  }
+  const std::size_t at = text.find("Content-Length: ");
+  const std::size_t body = at == std::string::npos || to_head ? 0 : std::stoul(text.substr(at + 16));
+  std::string rest(body, '\0');
+  sys::read_exact(fd, std::as_writable_bytes(std::span(rest)));
+  return text + rest;
+}
+
+// True when the peer closes (EOF or reset) within the receive timeout, with nothing more to read.
+bool closes(int fd) {
+  char c;
+  const ssize_t n = ::recv(fd, &c, 1, 0);
+  return n == 0 || (n < 0 && errno == ECONNRESET);
+}
+
 // Waits until the server has closed every connection it accepted and its threads and
 // descriptors have stopped changing, then returns its sample: a sample reads those before
 // the counters, and a joined thread leaves the kernel's count a moment after it is joined.
@@ -87,9 +114,12 @@ ServerSample settled(ServerProcess& server) {
 ServerSample idle_sample(ServerProcess& server, Workload workload) {
   sys::Fd client = connect_to(server);
   set_receive_timeout(client.get());
-  if (speaks_kv(workload)) {
+  if (protocol_of(workload) == Speaks::kv) {
     sys::write_exact(client.get(), kv_request(kv::Op::get, "key:00000000", {}, 0));
     static_cast<void>(read_kv_reply(client.get()));
+  } else if (protocol_of(workload) == Speaks::http) {
+    sys::write_exact(client.get(), as_bytes("GET / HTTP/1.1\r\nHost: t\r\n\r\n"));
+    static_cast<void>(read_http_response(client.get()));
   } else {
     const std::byte one{1};
     sys::write_exact(client.get(), std::span(&one, 1));
@@ -104,6 +134,72 @@ class ArchitectureTest : public ::testing::TestWithParam<const ArchitectureEntry
  protected:
   ServerSettings settings(Workload workload) const { return {workload, {}, 2}; }
 };
+
+// The http workload: keep-alive GETs, pipelined ones, a head trickled in a byte at a time,
+// HEAD, an explicit close, and refusals (malformed, oversized, a body, another method), each
+// answered with its status and the connection closed.
+TEST_P(ArchitectureTest, ServesHttpGetsAndRefusesWhatIsNotOne) {
+  testing::ResourceSnapshot before;
+  {
+    ServerSettings http = settings(Workload::http);
+    http.http_body_bytes = 100;
+    ServerProcess server(*GetParam(), http, sys::SocketAddress::loopback(0), kTimeout);
+    sys::Fd first = connect_to(server);
+    set_receive_timeout(first.get());
+    sys::write_exact(first.get(), as_bytes("GET /x HTTP/1.1\r\nHost: t\r\n\r\n"));
+    const std::string ok = read_http_response(first.get());
+    EXPECT_TRUE(ok.starts_with("HTTP/1.1 200 OK\r\n")) << ok;
+    EXPECT_NE(ok.find("Content-Length: 100\r\n"), std::string::npos) << ok;
+    EXPECT_EQ(ok.size() - ok.find("\r\n\r\n") - 4, 100u);
+
+    sys::Fd keep = connect_to(server);
+    set_receive_timeout(keep.get());
+    for (int i = 0; i < 3; ++i) {
+      sys::write_exact(keep.get(), as_bytes("GET / HTTP/1.1\r\nHost: t\r\n\r\n"));
+      EXPECT_EQ(read_http_response(keep.get()), ok) << "request " << i << " on one connection";
+    }
+    sys::write_exact(keep.get(), as_bytes("GET /a HTTP/1.1\r\nHost: t\r\n\r\nGET /b HTTP/1.1\r\nHost: t\r\n\r\n"
+                                          "HEAD /c HTTP/1.1\r\nHost: t\r\n\r\n"));
+    EXPECT_EQ(read_http_response(keep.get()), ok);
+    EXPECT_EQ(read_http_response(keep.get()), ok);
+    const std::string head_only = read_http_response(keep.get(), true);
+    EXPECT_EQ(head_only, ok.substr(0, ok.find("\r\n\r\n") + 4)) << "HEAD: the header without the body";
+    for (char c : std::string_view("GET /slow HTTP/1.1\r\nHost: t\r\nUser-Agent: a byte at a time\r\n\r\n"))
+      sys::write_exact(keep.get(), as_bytes(std::string_view(&c, 1)));
+    EXPECT_EQ(read_http_response(keep.get()), ok);
+
+    sys::Fd closing = connect_to(server);
+    set_receive_timeout(closing.get());
+    sys::write_exact(closing.get(), as_bytes("GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\nGET / HTTP/1.1\r\n"));
+    const std::string last = read_http_response(closing.get());
+    EXPECT_NE(last.find("Connection: close\r\n"), std::string::npos) << last;
+    EXPECT_TRUE(closes(closing.get())) << "closed after the response to Connection: close, the next request unread";
+
+    const std::pair<std::string, std::string_view> refusals[] = {
+        {"GET / HTTP/1.1\nHost: t\n\n", "400"},
+        {"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", "400"},
+        {"GET / HTTP/1.1\r\n\r\n", "400"},
+        {"GET / HTTP/1.1\r\nHost: t\r\n Folded: yes\r\n\r\n", "400"},
+        {"GET / HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello", "400"},
+        {"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n", "405"},
+        {"GET / HTTP/2.0\r\nHost: t\r\n\r\n", "505"},
+        {"GET / HTTP/1.1\r\nHost: t\r\nX-Big: " + std::string(9000, 'a') + "\r\n\r\n", "431"},
+    };
+    for (const auto& [request, status] : refusals) {
+      sys::Fd bad = connect_to(server);
+      set_receive_timeout(bad.get());
+      // The oversized head may be refused before all of it is written: the rest is the server's to drop.
+      (void)::send(bad.get(), request.data(), request.size(), MSG_NOSIGNAL);
+      const std::string reply = read_http_response(bad.get());
+      EXPECT_TRUE(reply.starts_with(fmt::format("HTTP/1.1 {}", status))) << request.substr(0, 40) << " -> " << reply;
+      EXPECT_NE(reply.find("Connection: close\r\n"), std::string::npos) << reply;
+      EXPECT_TRUE(closes(bad.get())) << "closed after refusing " << request.substr(0, 40);
+    }
+    EXPECT_GE(server.sample().refused, std::size(refusals));
+    EXPECT_EQ(server.stop(), "");
+  }
+  EXPECT_EQ(testing::ResourceSnapshot(), before);
+}
 
 TEST_P(ArchitectureTest, EchoesEveryByteOverManyConnectionsAndSizes) {
   testing::ResourceSnapshot before;
