@@ -11,7 +11,7 @@ install(TARGETS ${ipcbench_programs} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
 # symlink per tool. Python puts a symlinked script's real directory first on sys.path, so
 # `import ipcbench_csv` (and plot_load's `import plot`) works from any directory.
 set(ipcbench_python_dir ${CMAKE_INSTALL_DATADIR}/ipcbench/python)
-set(ipcbench_tools compare compare_tools plot plot_load plot_spectrum soak load_vs_sockperf before_after)
+set(ipcbench_tools compare compare_tools plot plot_load plot_spectrum soak load_vs_sockperf before_after http_peers)
 install(FILES scripts/ipcbench_csv.py DESTINATION ${ipcbench_python_dir})
 file(RELATIVE_PATH ipcbench_bin_to_python /${CMAKE_INSTALL_BINDIR} /${ipcbench_python_dir})
 file(MAKE_DIRECTORY ${PROJECT_BINARY_DIR}/bin-links)

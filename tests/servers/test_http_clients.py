@@ -5,11 +5,16 @@ import os
 import re
 import signal
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+from http_peers import architectures  # noqa: E402
+
 BINARY = os.environ.get("IPCBENCH_BIN", "")
-ARCHITECTURES = ("epoll", "reactors", "pool", "threads", "coro", "asio", "io_uring", "libevent")
+ARCHITECTURES = architectures(BINARY) if BINARY else ["-"]
 
 
 @pytest.fixture(name="serve", params=ARCHITECTURES)
