@@ -46,20 +46,12 @@ std::string fanout_skip_reason(const FanoutInfo& info, const CellSpec& cell, con
 
 FanoutPlan fanout_plan(const CellSpec& cell, const FanoutSettings& settings, const FanoutInfo& info, const FanoutPlacement& where) {
   FanoutPlan plan;
+  static_cast<FanoutTuning&>(plan) = settings;
   plan.payload_bytes = cell.payload_bytes;
   plan.subscribers = cell.subscribers;
-  plan.warmup_messages = settings.warmup_messages;
-  plan.window = settings.window;
-  plan.duration = settings.duration;
   plan.rate = cell.offered_rps.value_or(0);
   plan.may_lose = info.may_lose;
   plan.wait = where.publisher_wait;
-  plan.timeout = settings.timeout;
-  plan.loss_wait = settings.loss_wait;
-  plan.verify = settings.verify;
-  plan.fault_subscriber = settings.fault_subscriber;
-  plan.fault_after = settings.fault_after;
-  plan.fault_action = settings.fault_action;
   return plan;
 }
 

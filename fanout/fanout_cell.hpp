@@ -19,18 +19,9 @@ inline constexpr std::size_t kMaxFanoutSubscribers = 64;
 // bounds the board at 8 B x 65 x 100,000 = 52 MB.
 inline constexpr std::size_t kMaxLatencyMessages = 100'000;
 
-struct FanoutSettings {
+struct FanoutSettings : FanoutTuning {
   std::vector<int> cpus;  // the publisher's first; subscribers take the others in turn under `cross`
-  std::chrono::nanoseconds duration{std::chrono::milliseconds(500)};
-  std::uint64_t warmup_messages = 1000;
-  std::uint64_t window = 32;
-  std::chrono::milliseconds timeout{2000};
-  std::chrono::milliseconds loss_wait{20};
-  bool verify = false;
   const Clock* clock = nullptr;
-  std::size_t fault_subscriber = 0;  // tests only: see FanoutPlan
-  std::uint64_t fault_after = 0;
-  FaultInjection::Action fault_action = FaultInjection::Action::sigkill;
 };
 
 // Where each process runs and how the ones that poll shared memory wait.

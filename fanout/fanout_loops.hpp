@@ -21,17 +21,12 @@
 
 namespace ipcbench {
 
-// What a repetition asks of its publisher and subscribers.
-struct FanoutPlan {
-  std::size_t payload_bytes = 64;
-  std::size_t subscribers = 1;
+// How every cell of a run is measured (the command line's), the same for every cell.
+struct FanoutTuning {
   std::uint64_t warmup_messages = 1000;
   std::uint64_t window = 32;                 // rate pass: messages ahead of the slowest subscriber, at most
   std::chrono::nanoseconds duration{std::chrono::milliseconds(500)};  // of each pass
-  double rate = 0;                           // latency pass: messages per second; 0: each after the last is read
-  bool may_lose = false;
-  WaitKind wait = WaitKind::spin;            // how the publisher (and polling subscribers) wait
-  std::chrono::milliseconds timeout{2000};   // a subscriber that holds a reliable publisher back this long fails it
+  std::chrono::milliseconds timeout{2000};   // a subscriber that holds a lossless publisher back this long fails it
   std::chrono::milliseconds loss_wait{20};   // a lossy one: the publisher goes on, the message is counted lost
   bool verify = false;
   // Tests: subscriber fault_subscriber (1-based; 0: none) does fault_action to itself after
@@ -39,6 +34,15 @@ struct FanoutPlan {
   std::size_t fault_subscriber = 0;
   std::uint64_t fault_after = 0;
   FaultInjection::Action fault_action = FaultInjection::Action::sigkill;
+};
+
+// What a repetition asks of its publisher and subscribers: the run's tuning and the cell's own.
+struct FanoutPlan : FanoutTuning {
+  std::size_t payload_bytes = 64;
+  std::size_t subscribers = 1;
+  double rate = 0;  // latency pass: messages per second; 0: each after the last is read
+  bool may_lose = false;
+  WaitKind wait = WaitKind::spin;  // how the publisher waits
 };
 
 [[nodiscard]] inline std::uint64_t process_cpu_ns() noexcept {

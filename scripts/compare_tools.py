@@ -27,14 +27,13 @@ import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
 
-from ipcbench_csv import built_binary
+from ipcbench_csv import built_binary, free_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 IPCBENCH = built_binary("ipcbench")
@@ -87,12 +86,6 @@ def cells_of(args):
     if "copy" in args.groups:
         cells += [Cell("copy", "memcpy", "thread", size, one) for size in (8, 64)]
     return cells
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def run(command, log):

@@ -24,6 +24,7 @@ import csv
 import re
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -31,7 +32,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from ipcbench_csv import OneLineParser, built_binary, fail, run_script
+from ipcbench_csv import OneLineParser, built_binary, fail, free_port, run_script
 
 PROG = "http_peers.py"
 EXPERIMENTS = ("seed001", "nginx", "generators")
@@ -124,13 +125,6 @@ def ipcbench_server(args, architecture):
     return server
 
 
-def free_port():
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def nginx_server(args, directory):
     """nginx with one worker on the server CPU, serving the same body on every keep-alive request."""
     port = free_port()
@@ -161,7 +155,6 @@ http {{
     server = Server(["taskset", "-c", args.server_cpu, nginx, "-p", str(directory), "-c", str(config)], port)
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
-        import socket
         with socket.socket() as s:
             if s.connect_ex(("127.0.0.1", port)) == 0:
                 return server

@@ -7,6 +7,7 @@ import math
 import os
 import re
 import shutil
+import socket
 import statistics
 import sys
 from dataclasses import dataclass, field
@@ -203,6 +204,13 @@ def run_script(main):
     except KeyboardInterrupt:
         status = 130
     sys.exit(status)
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that was free a moment ago (whoever binds it next may lose a race)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def built_binary(name):
