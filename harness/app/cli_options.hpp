@@ -7,6 +7,7 @@
 
 #include "harness/host/serve.hpp"
 #include "harness/suite.hpp"
+#include "harness/sys/affinity.hpp"
 
 namespace ipcbench {
 
@@ -14,7 +15,7 @@ namespace ipcbench {
 struct RunOptions {
   std::string transports = "all";
   std::string modes = "thread,process";
-  std::string placements = "cross,same";
+  std::string placements = sys::kCanPin ? "cross,same" : "none";  // cross and same need pinning
   std::string waits = "own";
   std::string sizes = "64";
   std::string duration = "1s";
