@@ -1,6 +1,7 @@
 // Unguessable names for the IPC objects a run must name.
 #include "harness/sys/private_name.hpp"
 
+#include <sys/types.h>
 #include <sys/random.h>
 #include <unistd.h>
 
