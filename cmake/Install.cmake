@@ -1,7 +1,10 @@
 # What `cmake --install` puts where, and the Debian package CPack makes of it (README.md, Install).
 include(GNUInstallDirs)
 
-set(ipcbench_programs ipcbench ipcbench_minimal)
+set(ipcbench_programs ipcbench)
+if(TARGET ipcbench_minimal)
+  list(APPEND ipcbench_programs ipcbench_minimal)
+endif()
 if(IPCBENCH_BUILD_GBENCH)
   list(APPEND ipcbench_programs ipcbench_gbench)
 endif()

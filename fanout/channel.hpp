@@ -11,6 +11,9 @@
 
 namespace ipcbench {
 
+// A process each: more would measure the scheduler more than the mechanism.
+inline constexpr std::size_t kMaxFanoutSubscribers = 64;
+
 struct FanoutInfo {
   std::string_view name;       // the CLI name, e.g. "udp-multicast"
   std::string_view mechanism;  // one line for `ipcbench list`

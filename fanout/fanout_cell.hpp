@@ -14,7 +14,6 @@
 
 namespace ipcbench {
 
-inline constexpr std::size_t kMaxFanoutSubscribers = 64;
 // Arrival times are kept for every message of the latency pass and every subscriber; this
 // bounds the board at 8 B x 65 x 100,000 = 52 MB.
 inline constexpr std::size_t kMaxLatencyMessages = 100'000;

@@ -113,9 +113,16 @@ void Clock::measure_read_overhead() noexcept {
   read_overhead_ns_ = static_cast<double>(end - start) * ns_per_tick_ / kReadOverheadSamples;
 }
 
+// FreeBSD has no CLOCK_MONOTONIC_RAW; its CLOCK_MONOTONIC is the closest (slewed, never stepped).
+#if defined(CLOCK_MONOTONIC_RAW)
+constexpr clockid_t kReferenceClock = CLOCK_MONOTONIC_RAW;
+#else
+constexpr clockid_t kReferenceClock = CLOCK_MONOTONIC;
+#endif
+
 std::uint64_t monotonic_raw_ns() {
   timespec ts{};
-  if (clock_gettime(CLOCK_MONOTONIC_RAW, &ts) != 0) [[unlikely]] {
+  if (clock_gettime(kReferenceClock, &ts) != 0) [[unlikely]] {
     throw std::system_error(errno, std::generic_category(), "clock_gettime(CLOCK_MONOTONIC_RAW)");
   }
   return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000 + static_cast<std::uint64_t>(ts.tv_nsec);

@@ -1,4 +1,4 @@
-// Reads the machine manifest from /proc, /sys, uname and CPUID.
+// Reads the machine manifest from /proc, /sys, uname and CPUID (sysctl for the CPU model where there is no /proc).
 #include "harness/manifest.hpp"
 
 #include <sys/utsname.h>
@@ -14,6 +14,9 @@
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
+#endif
+#if defined(__APPLE__) || defined(__FreeBSD__)
+#include <sys/sysctl.h>
 #endif
 
 namespace ipcbench {
@@ -33,6 +36,17 @@ std::string read_cpu_model() {
       if (colon != std::string::npos) return line.substr(line.find_first_not_of(" \t", colon + 1));
     }
   }
+#if defined(__APPLE__) || defined(__FreeBSD__)
+  // No /proc/cpuinfo: the kernel's own name for the CPU.
+#if defined(__APPLE__)
+  const char* key = "machdep.cpu.brand_string";
+#else
+  const char* key = "hw.model";
+#endif
+  char model[256] = {};
+  std::size_t length = sizeof model - 1;
+  if (::sysctlbyname(key, model, &length, nullptr, 0) == 0 && model[0] != '\0') return model;
+#endif
   return "unknown";
 }
 

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <charconv>
+#include <cstdlib>
 #include <cmath>
 #include <limits>
 #include <optional>
@@ -95,6 +96,19 @@ std::size_t decimal_length(std::string_view text) noexcept {
   return fraction == 0 ? 0 : whole + 1 + fraction;
 }
 
+// `digits` is "123" or "1.5". libc++ before LLVM 20 (Apple's) has no floating-point
+// from_chars; there strtod, in the C locale ipcbench never leaves, reads the same digits.
+double parse_fixed(std::string_view digits) {
+#if defined(__cpp_lib_to_chars)
+  double number = 0;
+  std::from_chars(digits.data(), digits.data() + digits.size(), number, std::chars_format::fixed);
+  return number;
+#else
+  const std::string copy(digits);
+  return std::strtod(copy.c_str(), nullptr);
+#endif
+}
+
 std::string fixed(double value, int decimals) {
   std::array<char, 64> buffer{};
   const auto result =
@@ -146,8 +160,7 @@ std::chrono::nanoseconds parse_duration(std::string_view text) {
   if (!unit_ns) {
     fail("duration", text, std::string("unknown unit '").append(suffix).append("', expected ").append(kDurationUnits));
   }
-  double number = 0;
-  std::from_chars(text.data(), text.data() + number_length, number, std::chars_format::fixed);
+  const double number = parse_fixed(text.substr(0, number_length));
   const double ns = std::round(number * *unit_ns);
   if (!(ns >= 1 && ns <= kMaxDurationNs)) {
     fail("duration", text, "expected a positive duration of at most 1 hour (60m), e.g. 500ms, 2s, 1.5s");

@@ -35,7 +35,7 @@ void wait_for_event(const std::vector<Worker>& workers, int timeout_ms) {
   std::vector<pollfd> fds;
   for (const Worker& w : workers)
     if (!w.child.status() && w.child.pidfd() >= 0) fds.push_back({w.child.pidfd(), POLLIN, 0});
-  // Without pidfds (old kernels) this degrades to polling waitpid every interval.
+  // Without pidfds (macOS, FreeBSD, kernels before 5.3) this degrades to polling waitpid every interval.
   ::poll(fds.data(), fds.size(), timeout_ms);
 }
 

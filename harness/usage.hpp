@@ -1,4 +1,4 @@
-// CPU time and context switches of the calling thread (getrusage RUSAGE_THREAD).
+// CPU time and context switches of the calling thread (getrusage RUSAGE_THREAD; on macOS see usage.cpp).
 #pragma once
 
 #include "harness/control_block.hpp"

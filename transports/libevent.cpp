@@ -3,6 +3,7 @@
 
 #include "harness/current_side.hpp"
 #include "harness/sys/libevent_owners.hpp"
+#include "harness/sys/socket.hpp"
 
 #include <event2/event.h>
 #include <sys/socket.h>
@@ -87,7 +88,7 @@ struct LibeventEndpoint::Loop {
   static void on_writable(evutil_socket_t fd, short /*what*/, void* arg) noexcept {
     Loop& loop = *static_cast<Loop*>(arg);
     if (loop.out_done < loop.out.size()) {
-      const ssize_t n = ::send(fd, loop.out.data() + loop.out_done, loop.out.size() - loop.out_done, MSG_NOSIGNAL);
+      const ssize_t n = ::send(fd, loop.out.data() + loop.out_done, loop.out.size() - loop.out_done, sys::kNoSigpipe);
       if (n >= 0) {
         loop.out_done += static_cast<std::size_t>(n);
       } else if (errno != EINTR && !tcp::would_block(errno)) {

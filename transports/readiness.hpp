@@ -1,8 +1,7 @@
-// Readiness: how a side waits for its one descriptor (select, poll, epoll, or the blocking call itself), behind one small interface.
+// Readiness: how a side waits for its one descriptor (select, poll, or the blocking call itself; epoll and kqueue in their own headers), behind one small interface.
 #pragma once
 
 #include <poll.h>
-#include <sys/epoll.h>
 #include <sys/select.h>
 
 #include <cerrno>
@@ -99,32 +98,6 @@ class PollReadiness {
 
  private:
   int fd_;
-};
-
-// Its own epoll instance holding the one descriptor, level-triggered, interested in one
-// direction at a time. The interest changes only when a send() found the socket buffer
-// full, so a small message costs one epoll_wait() per receive and no epoll_ctl().
-class EpollReadiness {
- public:
-  static constexpr bool kNonblocking = true;
-  explicit EpollReadiness(int fd);
-  bool wait(Interest interest, int timeout_ms) {
-    const std::uint32_t events = interest == Interest::read ? EPOLLIN : EPOLLOUT;
-    if (events_ != events) [[unlikely]] change_interest(events);
-    for (;;) {
-      epoll_event ready;
-      const int n = ::epoll_wait(epoll_.get(), &ready, 1, timeout_ms);
-      if (n >= 0) [[likely]] return n > 0;
-      if (errno != EINTR) readiness_detail::throw_wait_error(errno, "epoll_wait", fd_);
-    }
-  }
-
- private:
-  void change_interest(std::uint32_t events);
-
-  sys::Fd epoll_;
-  int fd_;
-  std::uint32_t events_ = EPOLLIN;
 };
 
 }  // namespace ipcbench

@@ -1,4 +1,4 @@
-// tcp, select, poll and epoll: one TCP stream endpoint over a readiness policy, and the listen/accept/connect they share with libevent.
+// tcp, select and poll (epoll and kqueue in their own headers): one TCP stream endpoint over a readiness policy, and the listen/accept/connect they share with libevent.
 #pragma once
 
 #include <sys/socket.h>
@@ -47,7 +47,7 @@ class StreamSocket {
     const int fd = socket_.get();
     std::size_t done = 0;
     while (done < message.size()) {
-      const ssize_t n = ::send(fd, message.data() + done, message.size() - done, MSG_NOSIGNAL);
+      const ssize_t n = ::send(fd, message.data() + done, message.size() - done, sys::kNoSigpipe);
       if (n >= 0) [[likely]] {
         done += static_cast<std::size_t>(n);
         continue;
@@ -135,13 +135,6 @@ struct Select : TcpTransport<StreamSocket<SelectReadiness>> {
 struct Poll : TcpTransport<StreamSocket<PollReadiness>> {
   static constexpr TransportInfo kInfo{.name = "poll",
                                        .mechanism = "TCP, non-blocking sockets, both sides wait in poll()",
-                                       .max_payload_bytes = tcp::kMaxPayloadBytes};
-};
-
-// As select, each side with its own epoll instance holding its one socket.
-struct Epoll : TcpTransport<StreamSocket<EpollReadiness>> {
-  static constexpr TransportInfo kInfo{.name = "epoll",
-                                       .mechanism = "TCP, non-blocking sockets, both sides wait in epoll_wait()",
                                        .max_payload_bytes = tcp::kMaxPayloadBytes};
 };
 

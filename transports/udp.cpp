@@ -96,6 +96,9 @@ void on_send_failure(int fd, ssize_t sent, std::size_t bytes, int error) {
 
 void throw_receive_error(int fd, ssize_t received, std::size_t expected_bytes, int error) {
   if (received == 0) throw PeerClosed(fmt::format("the UDP peer closed its socket (socket {})", fd));
+  if (received > 0 && !kTruncatedLengthKnown && static_cast<std::size_t>(received) > expected_bytes)
+    throw ProtocolError(fmt::format("a UDP datagram of more than {} bytes on socket {} where {} bytes were expected (truncated)",
+                                    expected_bytes, fd, expected_bytes));
   if (received > 0)
     throw ProtocolError(fmt::format("a {}-byte UDP datagram on socket {} where {} bytes were expected{}", received, fd,
                                     expected_bytes,

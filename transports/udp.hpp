@@ -1,8 +1,9 @@
-// udp and udp-epoll: one datagram per message, one endpoint template over a readiness policy.
+// udp (udp-epoll and udp-kqueue in their own headers): one datagram per message, one endpoint template over a readiness policy.
 #pragma once
 
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include <cerrno>
 #include <chrono>
@@ -44,10 +45,26 @@ void connect_to_first_sender(int fd, sys::Deadline deadline, const std::optional
 void set_receive_timeout(int fd, std::chrono::milliseconds timeout);
 
 // The datagram's full length, also when it did not fit (then more than buffer.size());
-// -1 and errno on failure.
+// -1 and errno on failure. Only Linux's recv() takes MSG_TRUNC as a request for the full
+// length; elsewhere recvmsg() reports a truncation in msg_flags, and the length returned is
+// then buffer.size() + 1 (kTruncatedLengthKnown says which).
+#if defined(__linux__)
+inline constexpr bool kTruncatedLengthKnown = true;
 inline ssize_t receive_datagram(int fd, std::span<std::byte> buffer) noexcept {
   return ::recv(fd, buffer.data(), buffer.size(), MSG_TRUNC);
 }
+#else
+inline constexpr bool kTruncatedLengthKnown = false;
+inline ssize_t receive_datagram(int fd, std::span<std::byte> buffer) noexcept {
+  iovec part{buffer.data(), buffer.size()};
+  msghdr message{};
+  message.msg_iov = &part;
+  message.msg_iovlen = 1;
+  const ssize_t received = ::recvmsg(fd, &message, 0);
+  if (received >= 0 && (message.msg_flags & MSG_TRUNC) != 0) [[unlikely]] return static_cast<ssize_t>(buffer.size()) + 1;
+  return received;
+}
+#endif
 
 // After a send() that did not take the whole datagram: returns when the caller should try
 // again (EINTR, or EAGAIN once the socket is writable), throws otherwise.
@@ -69,7 +86,7 @@ inline bool again(int error) noexcept { return error == EAGAIN || error == EWOUL
 }  // namespace udp
 
 // UDP: one datagram per message (max 65507 bytes), the readiness policy decides what
-// blocks (recv() itself, or epoll_wait()). The client's receive gives up after
+// blocks (recv() itself, or epoll_wait() or kevent()). The client's receive gives up after
 // kReplyTimeout, so that the harness can resend a lost request.
 template <Readiness Ready>
 struct UdpTransport {
@@ -162,13 +179,6 @@ struct Udp : UdpTransport<InCall> {
     static constexpr TransportInfo kInfo =
         busy_polled(Udp::kInfo, "UDP, non-blocking sockets, recv() (client: poll()) tried again at once");
   };
-};
-
-// udp-epoll: non-blocking sockets; epoll_wait() until readable, then recv().
-struct UdpEpoll : UdpTransport<EpollReadiness> {
-  static constexpr TransportInfo kInfo{.name = "udp-epoll",
-                                       .mechanism = "UDP, non-blocking sockets, epoll_wait() on both sides",
-                                       .max_payload_bytes = udp::kMaxPayloadBytes};
 };
 
 }  // namespace ipcbench

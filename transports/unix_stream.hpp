@@ -36,12 +36,12 @@ class UnixStream {
 
   struct BusyPolled;
 
-  explicit UnixStream(const TransportSetup&) : UnixStream(0) {}
+  explicit UnixStream(const TransportSetup&) : UnixStream(false) {}
   [[nodiscard]] Endpoint client() noexcept { return Endpoint(std::move(sockets_.first)); }
   [[nodiscard]] Endpoint server() noexcept { return Endpoint(std::move(sockets_.second)); }
 
  protected:
-  explicit UnixStream(int extra_type) : sockets_(sys::make_socketpair(SOCK_STREAM | extra_type)) {}
+  explicit UnixStream(bool nonblocking) : sockets_(sys::make_socketpair(SOCK_STREAM, nonblocking)) {}
 
  private:
   sys::FdPair sockets_;
@@ -52,7 +52,7 @@ class UnixStream {
 struct UnixStream::BusyPolled : UnixStream {
   static constexpr TransportInfo kInfo =
       busy_polled(UnixStream::kInfo, "Unix-domain stream socketpair, non-blocking read()/write() tried again at once");
-  explicit BusyPolled(const TransportSetup& /*setup*/) : UnixStream(SOCK_NONBLOCK) {}
+  explicit BusyPolled(const TransportSetup& /*setup*/) : UnixStream(true) {}
 };
 
 }  // namespace ipcbench

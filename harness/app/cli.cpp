@@ -6,16 +6,22 @@
 
 #include <cstdio>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <memory>
+#include <string_view>
+#include <vector>
 
 #include "harness/app/cli_options.hpp"
 #include "harness/app/config_file.hpp"
-#include "fanout/registry.hpp"
 #include "harness/app/fanout_command.hpp"
 #include "harness/app/load_command.hpp"
 #include "harness/app/merge_command.hpp"
 #include "harness/app/run_reported.hpp"
+#if IPCBENCH_WITH_SERVERS
+#include "fanout/registry.hpp"
 #include "servers/registry.hpp"
+#endif
+#include "servers/workload.hpp"
 #include "harness/clock.hpp"
 #include "harness/csv_reporter.hpp"
 #include "harness/host/serve.hpp"
@@ -88,6 +94,26 @@ std::string modes_of(ModeSet modes) {
   return text;
 }
 
+// The transports of DESIGN.md's list that this system lacks (cmake/Platform.cmake), for `ipcbench list`.
+void print_absent_transports() {
+  if (IPCBENCH_HAVE_EPOLL && !IPCBENCH_HAVE_KQUEUE) {
+    fmt::print("Linux only: the seed notes' kqueue and udp-kqueue rows (macOS) are not built here.\n");
+    return;
+  }
+  std::vector<std::string_view> absent;
+  if (!IPCBENCH_HAVE_EPOLL) absent.insert(absent.end(), {"epoll", "udp-epoll"});
+  if (!IPCBENCH_HAVE_EVENTFD) absent.push_back("eventfd");
+  if (!IPCBENCH_HAVE_POSIX_MQ) absent.push_back("posix-mq");
+  if (!IPCBENCH_HAVE_FUTEX) absent.push_back("shm-futex");
+  if (!IPCBENCH_HAVE_IO_URING) absent.push_back("io_uring");
+  if (!IPCBENCH_HAVE_ABSTRACT_UNIX) absent.push_back("zeromq-ipc");
+  if (!absent.empty())
+    fmt::print("Not built for {}: {} (their mechanisms exist on Linux only).\n", sys::kSystemName, fmt::join(absent, ", "));
+  if (IPCBENCH_HAVE_KQUEUE) fmt::print("kqueue and udp-kqueue take the seed notes' epoll and udp-epoll rows here.\n");
+  if (!sys::kCanPin)
+    fmt::print("{} cannot pin a thread to a CPU: runs use placement none (cross and same need pinning).\n", sys::kSystemName);
+}
+
 int list(Registry registry) {
   std::size_t name_width = std::string_view("Transport").size();
   for (const RegistryEntry& e : registry) name_width = std::max(name_width, e.info.name.size());
@@ -99,15 +125,25 @@ int list(Registry registry) {
     fmt::print("{:<{}} | {:<8} | {:<21} | {:<8} | {:<16} | {}\n", i.name, name_width, e.shape, modes_of(e.modes),
                format_size(max_payload_bytes(e, Mode::thread)), wait, i.mechanism);
   }
-  fmt::print("Linux only: the seed notes' kqueue and udp-kqueue rows (macOS) are not built here.\n");
+  print_absent_transports();
   fmt::print("\nServer architectures (ipcbench load -a, ipcbench serve --arch):\n");
+#if IPCBENCH_WITH_SERVERS
   for (const ArchitectureEntry& a : architectures()) fmt::print("{:<10} | {}\n", a.name, a.design);
+#else
+  fmt::print("none: they are built on Linux only (epoll, eventfd, io_uring), so `ipcbench load` and `serve --arch` "
+             "do not exist in this build for {}\n", sys::kSystemName);
+#endif
   fmt::print("\nLoad workloads (ipcbench load -w):\n");
   for (const WorkloadInfo& w : kWorkloads) fmt::print("{:<10} | {}\n", w.name, w.meaning);
   fmt::print("\nFan-out mechanisms (ipcbench fanout -t): one publisher, every message to each subscriber\n");
+#if IPCBENCH_WITH_SERVERS
   for (const FanoutEntry& f : fanout_channels())
     fmt::print("{:<13} | {:<8} | {:<13} | {}\n", f.info.name, format_size(f.info.max_payload_bytes),
                f.info.may_lose ? "may lose" : "holds back", f.info.mechanism);
+#else
+  fmt::print("none: they are built on Linux only (multicast on loopback, abstract ZeroMQ names), so `ipcbench fanout` "
+             "does not exist in this build for {}\n", sys::kSystemName);
+#endif
   return 0;
 }
 
@@ -120,6 +156,8 @@ int schema() {
 }
 
 int limits(const std::optional<std::string>& cpus) {
+  if (!sys::kCanPin)
+    throw UsageError(fmt::format("ipcbench limits pins two threads to two CPUs, which {} cannot do", sys::kSystemName));
   std::vector<int> chosen;
   if (cpus) {
     const auto pair = choose_cpus(cpus, true);

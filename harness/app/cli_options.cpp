@@ -138,6 +138,9 @@ std::array<int, 2> choose_cpus(const std::optional<std::string>& cpus, bool need
 }
 
 int choose_one_cpu(const std::string& text) {
+  if (!sys::kCanPin)
+    throw UsageError(fmt::format("--cpus {}: {} cannot pin a thread to a CPU, so there is no CPU to choose: leave --cpus out", text,
+                                 sys::kSystemName));
   const std::vector<int> allowed = sys::allowed_cpus();
   const std::uint64_t cpu = parse_count(text, "--cpus");
   if (cpu > 4096 || std::find(allowed.begin(), allowed.end(), static_cast<int>(cpu)) == allowed.end())
@@ -155,6 +158,10 @@ SuiteRequest build_request(Registry registry, const RunOptions& o) {
       throw UsageError("mode 'host' is measured with `ipcbench serve` on one side and `ipcbench ping` on the other, not with `run`");
   const auto modes = parse_enum_list(o.modes, "mode", std::array{Mode::thread, Mode::process});
   const auto placements = parse_enum_list(o.placements, "placement", std::array{Placement::cross, Placement::same, Placement::none});
+  for (Placement placement : placements)
+    if (!sys::kCanPin && placement != Placement::none)
+      throw UsageError(fmt::format("placement '{}' pins both sides to CPUs, which {} cannot do: the only placement here is none "
+                                   "(--placement none)", to_string(placement), sys::kSystemName));
   const bool cross = std::find(placements.begin(), placements.end(), Placement::cross) != placements.end();
   request.settings.cpus = choose_cpus(o.cpus, cross);
   const auto waits = parse_enum_list(o.waits, "wait", std::array{WaitPolicy::own, WaitPolicy::busy_poll});

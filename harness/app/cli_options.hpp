@@ -13,6 +13,7 @@
 #include "harness/host/serve.hpp"
 #include "harness/parse.hpp"
 #include "harness/suite.hpp"
+#include "harness/sys/affinity.hpp"
 
 namespace ipcbench {
 
@@ -20,7 +21,7 @@ namespace ipcbench {
 struct RunOptions {
   std::string transports = "all";
   std::string modes = "thread,process";
-  std::string placements = "cross,same";
+  std::string placements = sys::kCanPin ? "cross,same" : "none";  // cross and same need pinning
   std::string waits = "own";
   std::string sizes = "64";
   std::string duration = "1s";

@@ -31,5 +31,7 @@ struct FanoutOptions {
 
 void add_fanout_options(CLI::App& fanout, FanoutOptions& options);
 int run_fanout(const FanoutOptions& options);
+// "shm-ring, udp-multicast, ...", or why there are none in this build.
+std::string fanout_mechanism_names();
 
 }  // namespace ipcbench

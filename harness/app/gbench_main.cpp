@@ -1,6 +1,8 @@
 // ipcbench_gbench: every registry entry as a Google Benchmark, plus micro-benchmarks of the harness itself.
 #include <benchmark/benchmark.h>
 
+#include <vector>
+
 #include <fmt/format.h>
 
 #include "harness/clock.hpp"
@@ -39,9 +41,12 @@ void register_cells(const Clock& clock) {
   settings.plan.duration = 200ms;
   settings.cpus = {cpus.front(), cpus.size() > 1 ? cpus[1] : cpus.front()};
   settings.clock = &clock;
+  // Where threads cannot be pinned (macOS), the one placement there is.
+  const std::vector<Placement> placements =
+      sys::kCanPin ? std::vector{Placement::cross, Placement::same} : std::vector{Placement::none};
   for (const RegistryEntry& entry : registry()) {
     for (Mode mode : {Mode::thread, Mode::process}) {
-      for (Placement placement : {Placement::cross, Placement::same}) {
+      for (Placement placement : placements) {
         if (placement == Placement::cross && cpus.size() < 2) continue;
         for (std::size_t size : {std::size_t{64}, std::size_t{4096}}) {
           const CellSpec cell{std::string(entry.info.name), mode, placement, size, {}};

@@ -35,7 +35,11 @@ struct LoadOptions {
 };
 
 void add_load_options(CLI::App& load, LoadOptions& options);
+// Where the servers are not built (cmake/Platform.cmake: they need epoll, eventfd and io_uring),
+// run_load and serve_architecture throw a UsageError that says so.
 int run_load(const LoadOptions& options);
+// The architectures for the options' help: the registry's names, or why there are none.
+[[nodiscard]] std::string server_architecture_names();
 
 // `ipcbench serve --arch A`: one architecture in the foreground until SIGINT/SIGTERM.
 struct ArchServeOptions {

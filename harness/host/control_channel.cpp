@@ -26,7 +26,7 @@ void ControlChannel::send(wire::FrameType type, std::string_view body, sys::Dead
   const std::string frame = wire::encode_control(type, body);
   std::size_t done = 0;
   while (done < frame.size()) {
-    const ssize_t n = ::send(socket_.get(), frame.data() + done, frame.size() - done, MSG_NOSIGNAL);
+    const ssize_t n = ::send(socket_.get(), frame.data() + done, frame.size() - done, sys::kNoSigpipe);
     if (n > 0) {
       done += static_cast<std::size_t>(n);
       continue;

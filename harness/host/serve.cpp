@@ -64,13 +64,13 @@ void refuse_busy(int listener) {
   for (int i = 0; i < kBusyRefusalsPerWake; ++i) {
     pollfd waiting{listener, POLLIN, 0};
     if (::poll(&waiting, 1, 0) <= 0) return;
-    sys::Fd client(::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
+    sys::Fd client = sys::accept_cloexec(listener, true);
     if (!client) return;
     std::array<std::byte, wire::kHeaderBytes + wire::kMaxControlBodyBytes> discard;
     [[maybe_unused]] const ssize_t drained = ::recv(client.get(), discard.data(), discard.size(), MSG_DONTWAIT);
     const std::string frame = wire::encode_control(
         wire::FrameType::refuse, wire::encode(wire::Refuse{wire::kProtocolVersion, std::string(wire::kBusyReason)}));
-    [[maybe_unused]] const ssize_t sent = ::send(client.get(), frame.data(), frame.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    [[maybe_unused]] const ssize_t sent = ::send(client.get(), frame.data(), frame.size(), sys::kNoSigpipe | MSG_DONTWAIT);
     ::shutdown(client.get(), SHUT_WR);
   }
 }
@@ -154,7 +154,7 @@ int HostServer::run(const Manifest& manifest, const Clock& clock) {
     // No SA_RESTART (install_interrupt_handlers): a signal ends the poll at once.
     pollfd entry{listener_.get(), POLLIN, 0};
     if (::poll(&entry, 1, kIdleWakeMs) <= 0) continue;
-    sys::Fd client(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    sys::Fd client = sys::accept_cloexec(listener_.get());
     if (!client) {
       // Out of descriptors or memory: say so and let the clients queue meanwhile, rather
       // than spin on a listener that stays readable. Anything else is a client that gave up.

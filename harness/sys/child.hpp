@@ -31,7 +31,10 @@ class Child {
   }
 
   Child(Child&& other) noexcept
-      : pid_(std::exchange(other.pid_, -1)), pidfd_(std::exchange(other.pidfd_, -1)), status_(std::move(other.status_)) {}
+      : pid_(std::exchange(other.pid_, -1)),
+        pidfd_(std::exchange(other.pidfd_, -1)),
+        life_line_(std::exchange(other.life_line_, -1)),
+        status_(std::move(other.status_)) {}
   Child& operator=(Child&&) = delete;
   Child(const Child&) = delete;
   ~Child();
@@ -42,7 +45,7 @@ class Child {
   // Reaps without blocking; the status once the child has ended.
   std::optional<ExitStatus> try_reap();
   [[nodiscard]] const std::optional<ExitStatus>& status() const noexcept { return status_; }
-  // "running", "stopped", "zombie"...: the child's state as /proc shows it.
+  // "running", "stopped", "zombie"...: the child's state as /proc shows it ("unknown" without /proc).
   [[nodiscard]] std::string state() const;
   void kill(int signal) noexcept;
   // SIGKILL and reap; idempotent.
@@ -51,8 +54,13 @@ class Child {
   [[noreturn]] static void exit_now(int code) noexcept;
 
  private:
-  explicit Child(pid_t pid);
-  static pid_t start_fork();
+  struct Forked {
+    pid_t pid;
+    int life_line;  // where the child watches a pipe for its parent's death (child.cpp): the write end, else -1
+  };
+  explicit Child(Forked forked);
+  static Forked start_fork();
+  void close_life_line() noexcept;
   template <class Body>
   [[noreturn]] static void run_in_child(Body&& body) noexcept {
     int code = 1;
@@ -65,6 +73,7 @@ class Child {
 
   pid_t pid_ = -1;
   int pidfd_ = -1;
+  int life_line_ = -1;
   std::optional<ExitStatus> status_;
 };
 

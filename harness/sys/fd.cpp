@@ -7,23 +7,51 @@
 #include <cerrno>
 #include <fmt/format.h>
 
+#include "harness/sys/platform.hpp"
+
 namespace ipcbench::sys {
 
 FdPair make_pipe(bool nonblocking) {
   int fds[2];
+#if IPCBENCH_SYS_ATOMIC_CLOEXEC
   if (::pipe2(fds, O_CLOEXEC | (nonblocking ? O_NONBLOCK : 0)) != 0) throw fmt::system_error(errno, "pipe2");
   return {Fd(fds[0]), Fd(fds[1])};
+#else
+  if (::pipe(fds) != 0) throw fmt::system_error(errno, "pipe");
+  FdPair pair{Fd(fds[0]), Fd(fds[1])};
+  for (const Fd* end : {&pair.first, &pair.second}) {
+    set_cloexec(end->get());
+    if (nonblocking) set_nonblocking(end->get());
+  }
+  return pair;
+#endif
 }
 
-FdPair make_socketpair(int type) {
+FdPair make_socketpair(int type, bool nonblocking) {
   int fds[2];
-  if (::socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, fds) != 0) throw fmt::system_error(errno, "socketpair");
+#if IPCBENCH_SYS_ATOMIC_CLOEXEC
+  if (::socketpair(AF_UNIX, type | SOCK_CLOEXEC | (nonblocking ? SOCK_NONBLOCK : 0), 0, fds) != 0)
+    throw fmt::system_error(errno, "socketpair");
   return {Fd(fds[0]), Fd(fds[1])};
+#else
+  if (::socketpair(AF_UNIX, type, 0, fds) != 0) throw fmt::system_error(errno, "socketpair");
+  FdPair pair{Fd(fds[0]), Fd(fds[1])};
+  for (const Fd* end : {&pair.first, &pair.second}) {
+    set_cloexec(end->get());
+    if (nonblocking) set_nonblocking(end->get());
+  }
+  return pair;
+#endif
 }
 
 void set_nonblocking(int fd) {
   const int flags = ::fcntl(fd, F_GETFL);
   if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) throw fmt::system_error(errno, "fcntl(O_NONBLOCK) on fd {}", fd);
+}
+
+void set_cloexec(int fd) {
+  const int flags = ::fcntl(fd, F_GETFD);
+  if (flags < 0 || ::fcntl(fd, F_SETFD, flags | FD_CLOEXEC) != 0) throw fmt::system_error(errno, "fcntl(FD_CLOEXEC) on fd {}", fd);
 }
 
 }  // namespace ipcbench::sys

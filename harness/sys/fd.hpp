@@ -42,8 +42,9 @@ struct FdPair {
   Fd second;
 };
 
-FdPair make_pipe(bool nonblocking = false);  // O_CLOEXEC
-FdPair make_socketpair(int type);            // AF_UNIX, SOCK_CLOEXEC; type may add SOCK_NONBLOCK
+FdPair make_pipe(bool nonblocking = false);                      // close-on-exec
+FdPair make_socketpair(int type, bool nonblocking = false);      // AF_UNIX, close-on-exec
 void set_nonblocking(int fd);
+void set_cloexec(int fd);
 
 }  // namespace ipcbench::sys

@@ -6,8 +6,9 @@
 
 namespace ipcbench::sys {
 
-// "/ipcbench-PID-RANDOM-WHAT": this process's id and 64 bits from getrandom(), so that no other
-// process can guess the name and open the object first. Throws std::system_error.
+// "/ipcbench-PID-RANDOM-WHAT": this process's id and 64 bits from getentropy(), so that no other
+// process can guess the name and open the object first ("/ipcbench-RANDOM" on macOS, whose
+// names are at most 31 characters). Throws std::system_error.
 std::string private_ipc_name(std::string_view what);
 
 }  // namespace ipcbench::sys

@@ -46,8 +46,10 @@ ProcessUsage process_usage() {
     for (std::string line; std::getline(status, line);)
       if (line.rfind("Threads:", 0) == 0) usage.threads = static_cast<std::uint32_t>(std::stoul(line.substr(8)));
   }
+  // /dev/fd lists the same on macOS and FreeBSD (there only with fdescfs mounted, else 0..2).
   std::error_code error;
-  for (auto it = std::filesystem::directory_iterator("/proc/self/fd", error); !error && it != std::filesystem::directory_iterator();
+  const char* fd_dir = std::filesystem::is_directory("/proc/self/fd", error) ? "/proc/self/fd" : "/dev/fd";
+  for (auto it = std::filesystem::directory_iterator(fd_dir, error); !error && it != std::filesystem::directory_iterator();
        it.increment(error))
     ++usage.open_fds;
   if (usage.open_fds > 0) --usage.open_fds;  // the directory's own descriptor, open while it is read

@@ -18,7 +18,7 @@ struct ProcessUsage {
   std::uint32_t threads = 0;
   std::uint32_t open_fds = 0;
 };
-// Reads getrusage(RUSAGE_SELF) and /proc/self; fields it cannot read stay 0.
+// Reads getrusage(RUSAGE_SELF) and /proc/self; fields it cannot read (no /proc) stay 0.
 [[nodiscard]] ProcessUsage process_usage();
 
 }  // namespace ipcbench::sys

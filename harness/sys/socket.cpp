@@ -9,6 +9,8 @@
 #include <fmt/format.h>
 #include <stdexcept>
 
+#include "harness/sys/platform.hpp"
+
 namespace ipcbench::sys {
 namespace {
 
@@ -23,12 +25,48 @@ void set_blocking(int fd, bool blocking) {
   if (flags < 0 || ::fcntl(fd, F_SETFL, wanted) != 0) throw fmt::system_error(errno, "fcntl(O_NONBLOCK) on fd {}", fd);
 }
 
+// What socket() or accept() could not set on the descriptor as they made it: FD_CLOEXEC and
+// O_NONBLOCK where they take no SOCK_CLOEXEC/SOCK_NONBLOCK, SO_NOSIGPIPE where send() has no
+// MSG_NOSIGNAL. False, with errno set, when the descriptor refused one.
+bool finish_socket([[maybe_unused]] int fd, [[maybe_unused]] bool nonblocking) noexcept {
+#if !IPCBENCH_SYS_ATOMIC_CLOEXEC
+  if (::fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) return false;
+  if (nonblocking) {
+    const int flags = ::fcntl(fd, F_GETFL);
+    if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) return false;
+  }
+#endif
+#ifdef SO_NOSIGPIPE
+  const int on = 1;
+  if (::setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &on, sizeof on) != 0) return false;
+#endif
+  return true;
+}
+
 }  // namespace
 
 Fd open_socket(const SocketAddress& address, int type) {
-  Fd socket(::socket(address.family(), type | SOCK_CLOEXEC, 0));
+#if IPCBENCH_SYS_ATOMIC_CLOEXEC
+  type |= SOCK_CLOEXEC;
+#endif
+  Fd socket(::socket(address.family(), type, 0));
   if (!socket) throw fmt::system_error(errno, "socket() for {}", address.to_string());
+  if (!finish_socket(socket.get(), false)) throw fmt::system_error(errno, "fcntl/setsockopt on the socket for {}", address.to_string());
   return socket;
+}
+
+Fd accept_cloexec(int listener, bool nonblocking) noexcept {
+#if IPCBENCH_SYS_ATOMIC_CLOEXEC
+  Fd client(::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC | (nonblocking ? SOCK_NONBLOCK : 0)));
+#else
+  Fd client(::accept(listener, nullptr, nullptr));
+#endif
+  if (client && !finish_socket(client.get(), nonblocking)) {
+    const int error = errno;
+    client.reset();
+    errno = error;
+  }
+  return client;
 }
 
 void set_socket_flag(int fd, int level, int option, std::string_view name) {
@@ -65,7 +103,7 @@ Fd accept_within(int listener, Deadline deadline, const std::optional<SocketAddr
   for (;;) {
     if (!wait_until(listener, POLLIN, deadline))
       throw std::runtime_error(fmt::format("no client connected to {} in time", SocketAddress::local_of(listener).to_string()));
-    Fd client(::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC));
+    Fd client = accept_cloexec(listener);
     if (!client) {
       // A connection reset while it waited in the queue, or a signal: look for another.
       if (errno == EINTR || errno == ECONNABORTED || errno == EAGAIN) continue;

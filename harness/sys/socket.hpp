@@ -1,6 +1,8 @@
 // Socket set-up shared by the socket transports and host mode: open, bind, listen, accept and connect within a deadline.
 #pragma once
 
+#include <sys/socket.h>
+
 #include <chrono>
 #include <optional>
 #include <string_view>
@@ -15,8 +17,20 @@ using Deadline = std::chrono::steady_clock::time_point;
   return std::chrono::steady_clock::now() + timeout;
 }
 
-// socket(2) with SOCK_CLOEXEC, of the address's family.
+// send(2)'s flag that makes a write to a closed connection EPIPE instead of SIGPIPE. macOS has
+// no MSG_NOSIGNAL: there every socket open_socket() and accept_cloexec() return carries
+// SO_NOSIGPIPE instead, and a side's process ignores SIGPIPE besides (Child::fork).
+#ifdef MSG_NOSIGNAL
+inline constexpr int kNoSigpipe = MSG_NOSIGNAL;
+#else
+inline constexpr int kNoSigpipe = 0;
+#endif
+
+// socket(2), close-on-exec (and SO_NOSIGPIPE where that exists), of the address's family.
 [[nodiscard]] Fd open_socket(const SocketAddress& address, int type);
+// accept(2) of the next connection, close-on-exec (and non-blocking if asked): an invalid Fd
+// and errno as accept(2) left it when there is none.
+[[nodiscard]] Fd accept_cloexec(int listener, bool nonblocking = false) noexcept;
 void set_socket_flag(int fd, int level, int option, std::string_view name);
 void bind_to(int fd, const SocketAddress& address);
 // A TCP socket listening on `address` (SO_REUSEADDR; port 0: the kernel chooses).

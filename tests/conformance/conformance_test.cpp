@@ -10,6 +10,7 @@
 #include "harness/suite.hpp"
 #include "harness/sys/affinity.hpp"
 #include "tests/support/leak_check.hpp"
+#include "tests/support/placements.hpp"
 #include "tests/support/transport_types.hpp"
 #include "transports/registry.hpp"
 
@@ -69,7 +70,7 @@ TYPED_TEST(Conformance, EchoesEveryByteInThreadAndProcessModeWithoutLeaks) {
   for (Mode mode : {Mode::thread, Mode::process}) {
     if (!modes.has(mode)) continue;
     for (std::size_t size : sizes_for(info.max_payload_here())) {
-      for (Placement placement : {Placement::cross, Placement::same}) {
+      for (Placement placement : testing::placements()) {
         if (placement == Placement::cross && !two_cpus) continue;
         // Every size once, and the one-CPU variant of the spinners at 64 B.
         if (placement == Placement::same && size != 64) continue;
@@ -104,7 +105,7 @@ TYPED_TEST(BusyPollConformance, EchoesEveryByteInThreadAndProcessModeWithoutLeak
     for (std::size_t size : sizes_for(info.max_payload_here())) {
       SCOPED_TRACE(fmt::format("{} busy-poll {} {} B", info.name, to_string(mode), size));
       const testing::ResourceSnapshot before;
-      CellSpec cell{std::string(info.name), mode, Placement::cross, size, {}};
+      CellSpec cell{std::string(info.name), mode, testing::spread_placement(true), size, {}};
       cell.wait = WaitPolicy::busy_poll;
       const RunSettings settings = verifying_settings(size);
       const RepResult result = run_repetition<TypeParam>(cell, settings);

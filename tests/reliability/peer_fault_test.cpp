@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <future>
 #include <thread>
@@ -12,6 +13,7 @@
 #include "harness/repetition.hpp"
 #include "harness/sys/affinity.hpp"
 #include "tests/support/leak_check.hpp"
+#include "tests/support/placements.hpp"
 #include "tests/support/transport_types.hpp"
 
 namespace ipcbench {
@@ -53,6 +55,7 @@ class PeerFault : public ::testing::Test {};
 TYPED_TEST_SUITE(PeerFault, testing::ProcessTransportTypes, testing::TransportName);
 
 TYPED_TEST(PeerFault, KilledOrStoppedSideFailsTheCellPromptly) {
+  if (!std::filesystem::is_directory("/proc/self/task")) GTEST_SKIP() << "the sides are found through /proc, which this system lacks";
   {
     const std::vector<Fault> faults{{"ipcb-server", SIGKILL, "SIGKILL"},
                                     {"ipcb-client", SIGKILL, "SIGKILL"},
@@ -67,7 +70,7 @@ TYPED_TEST(PeerFault, KilledOrStoppedSideFailsTheCellPromptly) {
       settings.cpus = {cpus.front(), cpus.size() > 1 ? cpus[1] : cpus.front()};
       settings.clock = &test_clock();
       const CellSpec cell{std::string(TypeParam::kInfo.name), Mode::process,
-                          cpus.size() > 1 ? Placement::cross : Placement::same, 64, {}};
+                          testing::spread_placement(cpus.size() > 1), 64, {}};
 
       const auto start = std::chrono::steady_clock::now();
       auto result = std::async(std::launch::async, [&] { return run_repetition<TypeParam>(cell, settings); });

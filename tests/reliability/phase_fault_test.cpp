@@ -10,6 +10,7 @@
 #include "harness/repetition.hpp"
 #include "harness/sys/affinity.hpp"
 #include "tests/support/leak_check.hpp"
+#include "tests/support/placements.hpp"
 #include "tests/support/transport_types.hpp"
 
 namespace ipcbench {
@@ -81,7 +82,7 @@ void expect_fault_fails_cell(Mode mode, const FaultInjection& fault) {
                            to_string(fault.action), to_string(fault.phase)));
   const testing::ResourceSnapshot before;
   const bool two_cpus = sys::allowed_cpus().size() > 1;
-  const CellSpec cell{std::string(T::kInfo.name), mode, two_cpus ? Placement::cross : Placement::same, 64, {}};
+  const CellSpec cell{std::string(T::kInfo.name), mode, testing::spread_placement(two_cpus), 64, {}};
 
   const bool stop = fault.action == Action::sigstop;
   auto start = std::chrono::steady_clock::now();
@@ -127,7 +128,7 @@ TYPED_TEST(PhaseFault, EverySideActionAndPhaseFailsTheCell) {
 // The hook is aimed at one transport; the others run as if it were not there.
 TEST(PhaseFault, FaultAimedAtAnotherTransportIsInert) {
   const FaultInjection fault{"pipe", Side::server, Action::sigkill, Phase::warmup};
-  const CellSpec cell{"unix", Mode::process, Placement::same, 64, {}};
+  const CellSpec cell{"unix", Mode::process, testing::one_cpu_placement(), 64, {}};
   const RepResult r = run_repetition<UnixStream, ArmedHooks>(cell, settings_with(fault));
   EXPECT_EQ(r.status, Status::ok) << r.reason;
 }

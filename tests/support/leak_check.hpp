@@ -32,8 +32,15 @@ inline std::set<std::string> child_pids() {
   return pids;
 }
 
+// The open descriptors: /proc/self/fd on Linux, /dev/fd on macOS and FreeBSD (there complete
+// only with fdescfs mounted). Children are found through /proc only: elsewhere none are seen.
+inline std::set<std::string> open_fds() {
+  const std::set<std::string> proc = list_dir("/proc/self/fd");
+  return !proc.empty() ? proc : list_dir("/dev/fd");
+}
+
 struct ResourceSnapshot {
-  std::set<std::string> fds = list_dir("/proc/self/fd");
+  std::set<std::string> fds = open_fds();
   std::set<std::string> children = child_pids();
   std::set<std::string> shm = list_dir("/dev/shm");
   std::set<std::string> mqueues = list_dir("/dev/mqueue");

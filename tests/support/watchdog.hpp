@@ -46,7 +46,9 @@ class Watchdog {
 
 inline std::size_t open_fd_count() {
   std::size_t count = 0;
-  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) ++count;
+  std::error_code error;
+  const char* fd_dir = std::filesystem::is_directory("/proc/self/fd", error) ? "/proc/self/fd" : "/dev/fd";
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(fd_dir)) ++count;
   return count;
 }
 
