@@ -120,6 +120,9 @@ memcheck 0 EVERY run -t io_uring -m process -p same --round-trips 200 --warmup 2
 # Busy-polling needs a CPU per side; each process-mode side is its own valgrind, so both run.
 memcheck 0 EVERY run -t pipe,unix,tcp,udp -m process -p cross --wait busy-poll --round-trips 200 --warmup 20 \
   --repetitions 1 --table none
+# Fan-out: a publisher and two subscribers per mechanism, each process its own valgrind
+# (whose start-up is slower than the default 2 s timeout allows).
+memcheck 0 EVERY fanout -n 2 -p same --duration 20ms --warmup 50 --repetitions 1 --timeout 20s --table none
 # The run's JSON read back: every histogram rebuilt, merged and written out again.
 memcheck 0 EVERY merge "$logs/r.json" "$logs/r.json" --json "$logs/m.json" --hgrm "$logs/hgrm" --table none
 # Process mode only: a thread-mode worker ended by the fault while its other thread runs

@@ -14,7 +14,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 from http_peers import architectures  # noqa: E402
 
 BINARY = os.environ.get("IPCBENCH_BIN", "")
-ARCHITECTURES = architectures(BINARY) if BINARY else ["-"]
+# Under ThreadSanitizer a signal reaches its handler only at a call TSan intercepts, and
+# io_uring_enter is not one: `serve --arch io_uring` sleeping in it never sees SIGTERM (with
+# or without http; the Release and ASan runs check its stop).
+UNDER_TSAN = os.environ.get("IPCBENCH_SANITIZE") == "thread"
+ARCHITECTURES = [a for a in architectures(BINARY) if not (UNDER_TSAN and a == "io_uring")] if BINARY else ["-"]
 
 
 @pytest.fixture(name="serve", params=ARCHITECTURES)
