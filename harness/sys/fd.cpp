@@ -11,6 +11,23 @@
 
 namespace ipcbench::sys {
 
+#if !IPCBENCH_SYS_ATOMIC_CLOEXEC
+namespace {
+
+// Where a pair cannot be made close-on-exec (and non-blocking) by the call that makes it: the
+// flags set right after, before anything could fork.
+FdPair flagged_after(const int (&fds)[2], bool nonblocking) {
+  FdPair pair{Fd(fds[0]), Fd(fds[1])};
+  for (const Fd* end : {&pair.first, &pair.second}) {
+    set_cloexec(end->get());
+    if (nonblocking) set_nonblocking(end->get());
+  }
+  return pair;
+}
+
+}  // namespace
+#endif
+
 FdPair make_pipe(bool nonblocking) {
   int fds[2];
 #if IPCBENCH_SYS_ATOMIC_CLOEXEC
@@ -18,12 +35,7 @@ FdPair make_pipe(bool nonblocking) {
   return {Fd(fds[0]), Fd(fds[1])};
 #else
   if (::pipe(fds) != 0) throw fmt::system_error(errno, "pipe");
-  FdPair pair{Fd(fds[0]), Fd(fds[1])};
-  for (const Fd* end : {&pair.first, &pair.second}) {
-    set_cloexec(end->get());
-    if (nonblocking) set_nonblocking(end->get());
-  }
-  return pair;
+  return flagged_after(fds, nonblocking);
 #endif
 }
 
@@ -35,12 +47,7 @@ FdPair make_socketpair(int type, bool nonblocking) {
   return {Fd(fds[0]), Fd(fds[1])};
 #else
   if (::socketpair(AF_UNIX, type, 0, fds) != 0) throw fmt::system_error(errno, "socketpair");
-  FdPair pair{Fd(fds[0]), Fd(fds[1])};
-  for (const Fd* end : {&pair.first, &pair.second}) {
-    set_cloexec(end->get());
-    if (nonblocking) set_nonblocking(end->get());
-  }
-  return pair;
+  return flagged_after(fds, nonblocking);
 #endif
 }
 
