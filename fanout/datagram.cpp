@@ -134,9 +134,8 @@ UdpMulticast::UdpMulticast(const FanoutSetup& setup) {
     subscribers_.push_back(std::move(socket));
   }
   const sys::SocketAddress group_address = ipv4(group, port);
-  group_ = group_address.to_string();
   if (::connect(publisher_.get(), group_address.get(), group_address.length()) != 0)
-    throw std::system_error(errno, std::generic_category(), fmt::format("connect to {}", group_));
+    throw std::system_error(errno, std::generic_category(), fmt::format("connect to {}", group_address.to_string()));
 }
 
 UdpMulticast::Publisher UdpMulticast::publisher() {

@@ -87,10 +87,8 @@ class UdpMulticast {
 
   [[nodiscard]] Publisher publisher();
   [[nodiscard]] datagram::Subscriber subscriber(std::size_t index);
-  [[nodiscard]] const std::string& group() const noexcept { return group_; }
 
  private:
-  std::string group_;  // "239.255.X.Y:PORT", for messages
   sys::Fd publisher_;
   std::vector<sys::Fd> subscribers_;
 };
