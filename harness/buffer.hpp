@@ -40,15 +40,32 @@ inline void copy_message(std::byte* destination, const std::byte* source, std::s
     asm("" : "+r"(value));  // or the vectorizer merges words into 16-byte moves that stall
     std::memcpy(destination + offset, &value, 8);
   };
-  if (bytes > 64) [[unlikely]] {
+  if (bytes >= 8 && bytes <= 64) [[likely]] {
+    switch (bytes / 8) {  // one jump into straight-line moves, not a test per word
+      case 8: word(56); [[fallthrough]];
+      case 7: word(48); [[fallthrough]];
+      case 6: word(40); [[fallthrough]];
+      case 5: word(32); [[fallthrough]];
+      case 4: word(24); [[fallthrough]];
+      case 3: word(16); [[fallthrough]];
+      case 2: word(8); [[fallthrough]];
+      case 1: word(0); break;
+      default: __builtin_unreachable();
+    }
+    if (bytes % 8 != 0) [[unlikely]] word(bytes - 8);  // the tail, overlapping the last whole word
+  } else if (bytes > 64) {
     std::memcpy(destination, source, bytes);
-  } else if (bytes >= 8) {
-    std::size_t offset = 0;
-    for (; offset + 8 <= bytes; offset += 8) word(offset);
-    if (offset != bytes) word(bytes - 8);  // the tail, overlapping the last whole word
   } else {
     for (std::size_t i = 0; i < bytes; ++i) destination[i] = source[i];
   }
+}
+
+// The same pointer, from where the compiler cannot trace it: what is read through it is
+// loaded from memory, not taken from the registers it was just stored from.
+template <class T>
+[[nodiscard]] inline T* untraced(T* pointer) noexcept {
+  asm("" : "+r"(pointer));
+  return pointer;
 }
 
 // Keeps the compiler from proving a copy useless and deleting it (memcpy into a buffer that

@@ -28,6 +28,43 @@ inline constexpr int kMaxSends = 10;
 // The stop has no reply to wait for, so over a lossy endpoint it is sent this many times.
 inline constexpr int kStopCopies = 3;
 
+// What a pass does around each round trip, as a policy of Pinger::run: nothing (the
+// throughput pass), or take one timestamp (the latency pass, TimestampEach).
+struct Untimed {
+  [[nodiscard]] std::uint64_t send_ns() const noexcept { return 0; }
+  void while_waiting() noexcept {}
+  void after_reply() noexcept {}
+  void finish() noexcept {}
+};
+
+// One timestamp per round trip: the end of one is the start of the next, so a sample holds
+// the round trip and one clock read, not two. A sample is recorded while the next request is
+// on its way, not between a reply and the next request.
+class TimestampEach {
+ public:
+  TimestampEach(const Clock& clock, LatencyHistogram& histogram) noexcept
+      : clock_(&clock), histogram_(&histogram), before_(clock.now()) {}
+  [[nodiscard]] std::uint64_t send_ns() const noexcept { return clock_->to_ns(before_); }
+  void while_waiting() noexcept {
+    if (pending_) histogram_->record(clock_->to_ns(unrecorded_ticks_));
+    pending_ = false;
+  }
+  void after_reply() noexcept {
+    const std::uint64_t after = clock_->now();
+    unrecorded_ticks_ = after - before_;
+    before_ = after;
+    pending_ = true;
+  }
+  void finish() noexcept { while_waiting(); }
+
+ private:
+  const Clock* clock_;
+  LatencyHistogram* histogram_;
+  std::uint64_t before_;
+  std::uint64_t unrecorded_ticks_ = 0;
+  bool pending_ = false;
+};
+
 // One round trip at a time: stamp, send, receive, check. Over a lossy endpoint a request
 // without a reply in time is sent again (and counted in lost()); a reply to an earlier copy
 // that turns up late is dropped.
@@ -37,31 +74,24 @@ class Pinger {
   Pinger(E& endpoint, const F& format, std::span<std::byte> message) noexcept
       : endpoint_(endpoint), format_(format), message_(message) {}
 
-  // send_ns: the client's clock in ns, for a format that carries it (0: not read).
-  // while_waiting: run once the request is sent, before the reply is awaited.
-  void round_trip(std::uint64_t send_ns = 0) {
-    round_trip(send_ns, [] {});
-  }
-  template <class WhileWaiting>
-  void round_trip(std::uint64_t send_ns, WhileWaiting&& while_waiting) {
-    const std::uint64_t sequence = next_sequence_++;
-    stamp(sequence, send_ns);
-    endpoint_.send(message_);
-    while_waiting();
-    if constexpr (LossyEndpoint<E>) {
-      await_reply_resending(sequence, send_ns);
-    } else {
-      endpoint_.receive(message_);
-      if (!format_.is_reply_to(message_, sequence)) [[unlikely]] format_.throw_bad_reply(message_, sequence);
-    }
-    if constexpr (kVerify) {
-      const std::size_t bad = find_pattern_error(message_, format_.pattern_offset(), format_.pattern_key(sequence));
-      if (bad != message_.size()) [[unlikely]] throw_corrupt_payload("client", sequence, bad);
-    }
+  void round_trip() {
+    Untimed untimed;
+    exchange(next_sequence_++, untimed);
   }
 
-  void run(std::uint64_t round_trips) {
-    for (std::uint64_t i = 0; i < round_trips; ++i) round_trip();
+  // Both passes' loop. The batch runs on a copy whose address never leaves this function, so
+  // the compiler keeps the sequence, the format and the message in registers; this object's
+  // address is known elsewhere, and after an endpoint's compiler barrier, or a store through
+  // its byte pointers, its members would be stored and loaded back every round trip, the
+  // sequence a store-to-load dependency chaining each round trip to the next
+  // (docs/methodology.md). The timing is a copy for the same reason.
+  template <class Timing = Untimed>
+  [[gnu::noinline]] void run(std::uint64_t round_trips, Timing timing = {}) {
+    Pinger batch = *this;
+    for (std::uint64_t i = 0; i < round_trips; ++i) batch.exchange(batch.next_sequence_++, timing);
+    timing.finish();
+    next_sequence_ = batch.next_sequence_;
+    lost_ = batch.lost_;
   }
 
   void send_stop() {
@@ -74,9 +104,34 @@ class Pinger {
   [[nodiscard]] std::uint64_t lost() const noexcept { return lost_; }
 
  private:
+  template <class Timing>
+  void exchange(std::uint64_t sequence, Timing& timing) {
+    const std::uint64_t send_ns = timing.send_ns();
+    stamp(sequence, send_ns);
+    endpoint_.send(message_);
+    timing.while_waiting();
+    if constexpr (LossyEndpoint<E>) {
+      await_reply_resending(sequence, send_ns);
+    } else {
+      endpoint_.receive(message_);
+      if (!format_.is_reply_to(message_, sequence)) [[unlikely]] reject(format_, message_, sequence);
+    }
+    timing.after_reply();
+    if constexpr (kVerify) {
+      const std::size_t bad = find_pattern_error(message_, format_.pattern_offset(), format_.pattern_key(sequence));
+      if (bad != message_.size()) [[unlikely]] throw_corrupt_payload("client", sequence, bad);
+    }
+  }
+
   void stamp(std::uint64_t sequence, std::uint64_t send_ns) noexcept {
     format_.stamp_request(message_, sequence, send_ns);
     if constexpr (kVerify) fill_pattern(message_, format_.pattern_offset(), format_.pattern_key(sequence));
+  }
+
+  // The format is passed by value: its address, given to a call the compiler does not
+  // inline, would keep the whole Pinger in memory, reloaded after every barrier of a round trip.
+  [[noreturn, gnu::cold]] static void reject(F format, std::span<const std::byte> message, std::uint64_t sequence) {
+    format.throw_bad_reply(message, sequence);
   }
 
   void await_reply_resending(std::uint64_t sequence, std::uint64_t send_ns) {
@@ -85,7 +140,7 @@ class Pinger {
     for (;;) {
       if (endpoint_.try_receive(message_)) {
         if (format_.is_reply_to(message_, sequence)) [[likely]] return;
-        if (++dropped > kMaxSends) format_.throw_bad_reply(message_, sequence);
+        if (++dropped > kMaxSends) reject(format_, message_, sequence);
         continue;
       }
       if (sends == kMaxSends) throw_no_reply(sends, E::kReplyTimeout);
@@ -211,22 +266,7 @@ void run_client(E& endpoint, const F& format, const PassPlan& plan, const Clock&
   enter(Phase::latency);
   LatencyHistogram& histogram = control.latency;
   control.latency_timer_ns = latency_timer_ns(clock, histogram);
-  // One timestamp per round trip: the end of one is the start of the next, so a sample
-  // holds the round trip and one clock read, not two. The previous sample is recorded while
-  // the request is on its way, not between the reply and the next request.
-  run_pass([&](std::uint64_t n) {
-    std::uint64_t before = clock.now();
-    std::uint64_t unrecorded_ticks = 0;
-    for (std::uint64_t i = 0; i < n; ++i) {
-      pinger.round_trip(clock.to_ns(before), [&] {
-        if (i != 0) histogram.record(clock.to_ns(unrecorded_ticks));
-      });
-      const std::uint64_t after = clock.now();
-      unrecorded_ticks = after - before;
-      before = after;
-    }
-    histogram.record(clock.to_ns(unrecorded_ticks));
-  });
+  run_pass([&](std::uint64_t n) { pinger.run(n, TimestampEach(clock, histogram)); });
 
   if (has_server) pinger.send_stop();
   control.client = start_usage.report_since();
