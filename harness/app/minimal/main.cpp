@@ -77,6 +77,6 @@ int main(int argc, char** argv) {
   const auto loop = std::find_if(std::begin(kLoops), std::end(kLoops), [&](const Loop& l) { return l.mechanism == m; });
   if (loop == std::end(kLoops)) usage_error("MECHANISM", argv[1], mechanisms(", ").c_str());
   const minimal::Figures figures = loop->run(options);
-  std::printf("%s mean_ns=%.1f p50_ns=%.1f\n", m.c_str(), figures.mean_ns, figures.p50_ns);
+  std::printf("%s mean_ns=%.2f p50_ns=%.1f\n", m.c_str(), figures.mean_ns, figures.p50_ns);
   return 0;
 }
