@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cmath>
 #include <fstream>
+#include <numeric>
 #include <ratio>
 #include <sstream>
 #include <string>
@@ -111,6 +112,20 @@ void Clock::measure_read_overhead() noexcept {
   const std::uint64_t end = now();
   asm volatile("" : : "r"(sink));
   read_overhead_ns_ = static_cast<double>(end - start) * ns_per_tick_ / kReadOverheadSamples;
+}
+
+double Clock::measure_step_ns() const noexcept {
+  // The greatest common divisor of the differences between consecutive reads: a finer
+  // clock shows it within a few reads.
+  constexpr int kReads = 1000;
+  std::uint64_t step = 0;
+  std::uint64_t before = now();
+  for (int i = 0; i < kReads; ++i) {
+    const std::uint64_t after = now();
+    step = std::gcd(step, after - before);
+    before = after;
+  }
+  return static_cast<double>(step) * ns_per_tick_;
 }
 
 // FreeBSD has no CLOCK_MONOTONIC_RAW; its CLOCK_MONOTONIC is the closest (slewed, never stepped).

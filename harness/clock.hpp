@@ -43,6 +43,10 @@ class Clock {
   [[nodiscard]] std::string_view source() const noexcept { return use_tsc_ ? "tsc" : "steady_clock"; }
   [[nodiscard]] double ns_per_tick() const noexcept { return ns_per_tick_; }
   [[nodiscard]] double read_overhead_ns() const noexcept { return read_overhead_ns_; }
+  // The clock's step on the calling thread's CPU: every interval it measures is a multiple
+  // of this. Some TSCs advance by tens of ticks at a time (AMD EPYC under KVM: 26 ticks,
+  // 10 ns), and then so does every latency sample.
+  [[nodiscard]] double measure_step_ns() const noexcept;
 
  private:
   Clock(bool use_tsc, double ns_per_tick) noexcept : use_tsc_(use_tsc), ns_per_tick_(ns_per_tick) {}

@@ -52,7 +52,8 @@ struct ControlBlock {
   std::uint64_t round_trips = 0;      // throughput pass
   std::uint64_t elapsed_ns = 0;       // throughput pass
   std::uint64_t lost = 0;
-  double latency_timer_ns = 0;  // what timing a round trip adds to it, on the client's CPU
+  double latency_timer_ns = 0;       // what timing a round trip adds to it, on the client's CPU
+  double latency_timer_step_ns = 0;  // the clock's step there: every sample is a multiple of it
   LatencyHistogram latency;
 
   // The first failure wins; later ones are consequences.

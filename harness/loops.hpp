@@ -266,6 +266,7 @@ void run_client(E& endpoint, const F& format, const PassPlan& plan, const Clock&
   enter(Phase::latency);
   LatencyHistogram& histogram = control.latency;
   control.latency_timer_ns = latency_timer_ns(clock, histogram);
+  control.latency_timer_step_ns = clock.measure_step_ns();
   run_pass([&](std::uint64_t n) { pinger.run(n, TimestampEach(clock, histogram)); });
 
   if (has_server) pinger.send_stop();

@@ -25,6 +25,7 @@ enum class Metric : std::uint8_t {
   rtt_mean_ns,
   rtt_stddev_ns,
   latency_timer_ns,
+  latency_timer_step_ns,
   cpu_client_ns_per_rt,
   cpu_server_ns_per_rt,
   vcsw_client_per_rt,
@@ -128,6 +129,9 @@ inline constexpr std::array kMetrics{
     MetricInfo{Metric::latency_timer_ns, "latency_timer_ns", "ns", false, false,
                "what the latency pass adds to each round trip it times (one clock read, its conversion, the histogram "
                "record), measured on the client's CPU just before the pass; in every rtt_* figure, not subtracted"},
+    MetricInfo{Metric::latency_timer_step_ns, "latency_timer_step_ns", "ns", false, false,
+               "the step in which the latency pass's clock advances on the client's CPU: every rtt_* figure is a "
+               "multiple of it, so a rtt_p50_ns can be this much above the round trip it rounds"},
     MetricInfo{Metric::cpu_client_ns_per_rt, "cpu_client_ns_per_rt", "ns", false, false,
                "user+system CPU time of the client per round trip (getrusage of its thread), over all round trips"},
     MetricInfo{Metric::cpu_server_ns_per_rt, "cpu_server_ns_per_rt", "ns", false, false,

@@ -62,6 +62,7 @@ RepResult collect(const ControlBlock& control, const SupervisionOutcome& outcome
     m.set(Metric::msgs_per_s, static_cast<double>(control.round_trips) * 1e9 / static_cast<double>(control.elapsed_ns));
   keep_histogram(m, r.histograms, HistogramKind::rtt, control.latency);
   if (control.latency_timer_ns > 0) m.set(Metric::latency_timer_ns, control.latency_timer_ns);
+  if (control.latency_timer_step_ns > 0) m.set(Metric::latency_timer_step_ns, control.latency_timer_step_ns);
   m.set(Metric::lost, static_cast<double>(control.lost));
   record_usage(r, Role::client, control.client, control.all_round_trips);
   record_usage(r, Role::server, control.server, control.all_round_trips);

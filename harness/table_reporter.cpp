@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <fmt/format.h>
 #include <map>
+#include <utility>
 
 #include "harness/parse.hpp"
 
@@ -42,21 +43,34 @@ std::string render(const Table& t) {
   return text;
 }
 
-// The percentiles carry what timing a round trip costs: say how much, for the cells shown.
-std::string timer_note(std::span<const CellRecord> cells, std::size_t size) {
+// The least and most of one metric over the cells of a size that have it (0, 0 if none has).
+std::pair<double, double> metric_range(std::span<const CellRecord> cells, std::size_t size, Metric metric) {
   double least = 0, most = 0;
   for (const CellRecord& c : cells) {
     const Metrics& m = c.aggregate.median.metrics;
-    if (c.spec.payload_bytes != size || c.aggregate.status != Status::ok || !m.known(Metric::latency_timer_ns)) continue;
-    const double ns = m[Metric::latency_timer_ns];
-    least = least == 0 ? ns : std::min(least, ns);
-    most = std::max(most, ns);
+    if (c.spec.payload_bytes != size || c.aggregate.status != Status::ok || !m.known(metric)) continue;
+    least = least == 0 ? m[metric] : std::min(least, m[metric]);
+    most = std::max(most, m[metric]);
   }
-  if (most == 0) return {};
-  const std::string cost = fmt::format("{:.0f}", least) == fmt::format("{:.0f}", most)
-                               ? fmt::format("{:.0f} ns", most)
-                               : fmt::format("{:.0f}-{:.0f} ns", least, most);
-  return fmt::format("p50/p99 RTT: one timestamp per round trip, which adds {} to each (latency_timer_ns).\n", cost);
+  return {least, most};
+}
+
+std::string format_range_ns(std::pair<double, double> range) {
+  const auto [least, most] = range;
+  return fmt::format("{:.0f}", least) == fmt::format("{:.0f}", most) ? fmt::format("{:.0f} ns", most)
+                                                                     : fmt::format("{:.0f}-{:.0f} ns", least, most);
+}
+
+// The percentiles carry what timing a round trip costs, and move in the clock's steps: say
+// how much, for the cells shown. A step under a nanosecond is not worth the line's length.
+std::string timer_note(std::span<const CellRecord> cells, std::size_t size) {
+  const auto cost = metric_range(cells, size, Metric::latency_timer_ns);
+  if (cost.second == 0) return {};
+  std::string note = fmt::format("p50/p99 RTT: one timestamp per round trip, which adds {} to each (latency_timer_ns)",
+                                 format_range_ns(cost));
+  const auto step = metric_range(cells, size, Metric::latency_timer_step_ns);
+  if (step.second >= 1) note += fmt::format("; its clock moves in steps of {} (latency_timer_step_ns)", format_range_ns(step));
+  return note + ".\n";
 }
 
 // 64 B and a sequence word are more than a line: the floor then moves as many lines, and

@@ -35,7 +35,7 @@ SCHEMA = (
     ("rtt_min_ns", "ns", "metric"), ("rtt_p50_ns", "ns", "metric"), ("rtt_p90_ns", "ns", "metric"),
     ("rtt_p99_ns", "ns", "metric"), ("rtt_p999_ns", "ns", "metric"), ("rtt_p9999_ns", "ns", "metric"),
     ("rtt_max_ns", "ns", "metric"), ("rtt_mean_ns", "ns", "metric"), ("rtt_stddev_ns", "ns", "metric"),
-    ("latency_timer_ns", "ns", "metric"),
+    ("latency_timer_ns", "ns", "metric"), ("latency_timer_step_ns", "ns", "metric"),
     ("cpu_client_ns_per_rt", "ns", "metric"), ("cpu_server_ns_per_rt", "ns", "metric"),
     ("vcsw_client_per_rt", "count", "metric"), ("ivcsw_client_per_rt", "count", "metric"),
     ("vcsw_server_per_rt", "count", "metric"), ("ivcsw_server_per_rt", "count", "metric"),
