@@ -17,7 +17,9 @@ Groups of cells:
   copy    memcpy at 8 B and 64 B, on the first CPU (ipcbench and ipcbench_minimal's copy loop)
 Needs a built tree (scripts/setup.sh) or an installed ipcbench and, for the kernel group, the
 Debian packages sockperf and qperf. Writes a markdown table of per-round medians and the raw
-outputs; every figure is a round-trip time. Several --ipcbench binaries (two builds, before and
+outputs; every figure is a round-trip time. A second table holds each ipcbench build's p50 against
+its own throughput pass's mean, less what it says the latency pass costs (latency_timer_ns), next
+to its clock's step (latency_timer_step_ns). Several --ipcbench binaries (two builds, before and
 after a change) run in the same rounds, each compared with the best of the tools that are not
 ipcbench.
 """
@@ -45,6 +47,8 @@ KERNEL_MECHANISMS = ["tcp", "udp", "unix", "pipe", "posix-mq", "boost-mq", "even
                      "zeromq-ipc", "zeromq-tcp", "zeromq-inproc"]
 THREADS_ONLY = {"zeromq-inproc"}
 BUSY_POLLED = ["tcp", "udp", "unix", "pipe"]
+# What ipcbench says its latency pass costs, kept for the second table, not compared with the tools.
+TIMER_COLUMNS = {"timer": "latency_timer_ns", "step": "latency_timer_step_ns"}
 # Round trips per second of a pass, roughly, so that ipcbench_minimal's passes last about --seconds.
 MINIMAL_RATE = {"kernel": 150_000, "kernel-cross": 50_000, "busy-poll": 200_000, "spin": 3_000_000, "copy": 100_000_000}
 
@@ -109,6 +113,9 @@ def ipcbench_round(args, log, csv_path, cell, label, binary):
                 figures[f"{label} mean"] = 1e9 / float(row["msgs_per_s"])
                 if row.get("floor_rtt_ns"):
                     figures[f"{label} floor"] = float(row["floor_rtt_ns"])
+                for kind, column in TIMER_COLUMNS.items():
+                    if row.get(column):
+                        figures[f"{label} {kind}"] = float(row[column])
     return figures
 
 
@@ -168,7 +175,8 @@ def qperf_round(args, log, cell):
 
 
 def table(args, builds, cells, samples):
-    tools = sorted({tool for (tool, _) in samples}, key=lambda t: (t.split()[1], t))
+    tools = sorted({tool for (tool, _) in samples if tool.split()[-1] not in TIMER_COLUMNS},
+                   key=lambda t: (t.split()[1], t))
     lines = [f"Round-trip time in ns, median of {args.rounds} interleaved rounds of {args.seconds:g} s; "
              f"CPUs {args.cpus} (1 CPU: both sides on the first).", "",
              "| cell | " + " | ".join(tools) + " | " +
@@ -187,6 +195,27 @@ def table(args, builds, cells, samples):
         ratios = [ratio(label, kind) for label, _ in builds for kind in ("p50", "mean")]
         lines.append(f"| {cell.label} | " + " | ".join(figures) + " | " + " | ".join(ratios) + " |")
     return "\n".join(lines) + "\n"
+
+
+def latency_pass_table(builds, cells, samples):
+    """Each build's p50 against its throughput pass's mean in the same repetition: the p50 holds one
+    timestamp, so it may stand latency_timer_ns above the mean, and one clock step more for rounding."""
+    lines = ["", "The latency pass beside the throughput pass of the same repetition (medians over the rounds): "
+             "excess = p50 - mean - timer; at most one clock step means the pass costs no more than it says.", "",
+             "| cell | build | mean | p50 | timer | step | excess | excess <= step in rounds |", "|---|---|---|---|---|---|---|---|"]
+    for cell in cells:
+        for label, _ in builds:
+            columns = [samples.get((f"{label} {kind}", cell), []) for kind in ("mean", "p50", "timer")]
+            if not all(columns) or len({len(c) for c in columns}) != 1:
+                continue
+            # A build from before latency_timer_step_ns was measured: its excess is held to zero.
+            steps = samples.get((f"{label} step", cell)) or [0.0] * len(columns[0])
+            excess = [p50 - mean - timer for mean, p50, timer in zip(*columns)]
+            within = sum(e <= step for e, step in zip(excess, steps))
+            step = f"{statistics.median(steps):.1f}" if (f"{label} step", cell) in samples else "-"
+            lines.append(f"| {cell.label} | {label} | " + " | ".join(f"{statistics.median(c):.1f}" for c in columns) +
+                         f" | {step} | {statistics.median(excess):.1f} | {within}/{len(excess)} |")
+    return "\n".join(lines) + "\n" if len(lines) > 4 else ""
 
 
 def main():
@@ -239,7 +268,7 @@ def main():
                         samples.setdefault((tool, cell), []).append(value)
             print(f"round {r}/{args.rounds} done", file=sys.stderr)
 
-    text = table(args, builds, cells, samples)
+    text = table(args, builds, cells, samples) + latency_pass_table(builds, cells, samples)
     with open(os.path.join(args.out, "comparison.md"), "w") as f:
         f.write(text)
     print(text)
