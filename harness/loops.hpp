@@ -84,7 +84,8 @@ class Pinger {
   // address is known elsewhere, and after an endpoint's compiler barrier, or a store through
   // its byte pointers, its members would be stored and loaded back every round trip, the
   // sequence a store-to-load dependency chaining each round trip to the next
-  // (docs/methodology.md). The timing is a copy for the same reason.
+  // (docs/methodology.md). The timing is a copy for the same reason. Not inlined, so that
+  // the loop's code is laid out on its own and does not move with the code around a cell.
   template <class Timing = Untimed>
   [[gnu::noinline]] void run(std::uint64_t round_trips, Timing timing = {}) {
     Pinger batch = *this;

@@ -17,7 +17,8 @@ Groups of cells:
   copy    memcpy at 8 B and 64 B, on the first CPU (ipcbench and ipcbench_minimal's copy loop)
 Needs a built tree (scripts/setup.sh) or an installed ipcbench and, for the kernel group, the
 Debian packages sockperf and qperf. Writes a markdown table of per-round medians and the raw
-outputs; every figure is a round-trip time. A second table holds each ipcbench build's p50 against
+outputs; every figure is a round-trip time. The last column of each build is the median over
+the rounds of its mean over the best other tool's mean in the same round. A second table holds each ipcbench build's p50 against
 its own throughput pass's mean, less what it says the latency pass costs (latency_timer_ns), next
 to its clock's step (latency_timer_step_ns). Several --ipcbench binaries (two builds, before and
 after a change) run in the same rounds, each compared with the best of the tools that are not
@@ -180,8 +181,10 @@ def table(args, builds, cells, samples):
     lines = [f"Round-trip time in ns, median of {args.rounds} interleaved rounds of {args.seconds:g} s; "
              f"CPUs {args.cpus} (1 CPU: both sides on the first).", "",
              "| cell | " + " | ".join(tools) + " | " +
-             " | ".join(f"{label} {kind} / best other {kind}" for label, _ in builds for kind in ("p50", "mean")) + " |",
-             "|---|" + "---|" * (len(tools) + 2 * len(builds))]
+             " | ".join(f"{label} {heading}" for label, _ in builds for heading in
+                        ("p50 / best other p50", "mean / best other mean", "mean / best other mean, paired by round")) +
+             " |",
+             "|---|" + "---|" * (len(tools) + 3 * len(builds))]
     for cell in cells:
         median = {t: statistics.median(samples[(t, cell)]) for t in tools if (t, cell) in samples}
         figures = [f"{median[t]:.1f}" if t in median and median[t] < 100 else f"{median[t]:.0f}" if t in median else "-"
@@ -192,7 +195,18 @@ def table(args, builds, cells, samples):
             others = [v for t, v in median.items() if t.endswith(f" {kind}") and not t.startswith("ipcbench")]
             return f"{ours / min(others):.3f}" if ours and others else "-"
 
-        ratios = [ratio(label, kind) for label, _ in builds for kind in ("p50", "mean")]
+        def paired_ratio(label):
+            # Round by round: the tools of one round ran back to back, so a phase of the host that
+            # lasts a round hits them alike, while the medians above may come from different phases.
+            ours = samples.get((f"{label} mean", cell), [])
+            others = [samples[(t, cell)] for t in tools
+                      if t.endswith(" mean") and not t.startswith("ipcbench") and (t, cell) in samples]
+            if not ours or not others or any(len(o) != len(ours) for o in others):
+                return "-"
+            return f"{statistics.median(v / min(o) for v, *o in zip(ours, *others)):.3f}"
+
+        ratios = [r for label, _ in builds
+                  for r in (ratio(label, "p50"), ratio(label, "mean"), paired_ratio(label))]
         lines.append(f"| {cell.label} | " + " | ".join(figures) + " | " + " | ".join(ratios) + " |")
     return "\n".join(lines) + "\n"
 
