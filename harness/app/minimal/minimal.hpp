@@ -65,6 +65,15 @@ inline void check_reply(const char* message, std::uint64_t sequence) {
   }
 }
 
+// The same pointer, from where the compiler cannot trace it: what is read through it is loaded
+// from memory. A loop reads each step's input through one, so that every copy it writes is
+// made, as in ipcbench; otherwise the compiler carries words from one copy to the next in
+// registers and the loop measures less than it says.
+inline char* untraced(char* pointer) {
+  asm("" : "+r"(pointer));
+  return pointer;
+}
+
 // Warm-up, then a pass timed as a whole (mean), then a pass timed per round trip with one
 // clock read each, the end of one round trip being the start of the next (p50), of at most
 // kMaxSamples round trips so that the samples of a fast loop fit in memory.

@@ -90,8 +90,8 @@ Figures hand_off(const Options& options) {
   auto& reply_sequence = *new (reply) typename Signal::Word();
   std::vector<char> client_message(size, 'x');
   std::uint64_t published = 0;
-  const auto publish = [&](const char* message) {
-    copy(request + 8, message, size);
+  const auto publish = [&](char* message) {
+    copy(request + 8, untraced(message), size);
     Signal::notify(request_sequence, ++published);
   };
   const Figures figures = ping_pong(
@@ -101,9 +101,10 @@ Figures hand_off(const Options& options) {
         for (std::uint64_t n = 1;; ++n) {
           Signal::wait_for(request_sequence, n);
           copy(message.data(), request + 8, size);
-          if (header_of(message.data()) == kStop) return;
-          set_header(message.data(), ~header_of(message.data()));
-          copy(reply + 8, message.data(), size);
+          char* const received = untraced(message.data());
+          if (header_of(received) == kStop) return;
+          set_header(received, ~header_of(received));
+          copy(reply + 8, untraced(message.data()), size);
           Signal::notify(reply_sequence, n);
         }
       },
@@ -112,7 +113,7 @@ Figures hand_off(const Options& options) {
         publish(client_message.data());
         Signal::wait_for(reply_sequence, published);
         copy(client_message.data(), reply + 8, size);
-        check_reply(client_message.data(), sequence);
+        check_reply(untraced(client_message.data()), sequence);
       },
       [&] {
         set_header(client_message.data(), kStop);
@@ -173,16 +174,11 @@ Figures run_shared_memory_loop(const Options& options) {
   return options.one_cpu() ? hand_off<Spin<true>>(options) : hand_off<Spin<false>>(options);
 }
 
-// One thread: the request is copied into a buffer, answered there, and copied back.
-// Each step reads what the step before it wrote from memory, through a pointer the compiler
-// cannot trace, as two sides would: otherwise it carries the words from one copy to the next in
-// registers (at 8 B, the whole round trip).
+// One thread: the request is copied into a buffer, answered there, and copied back, each step
+// reading what the step before it wrote from memory, as two sides would (without that the
+// compiler carried the whole round trip at 8 B in registers).
 Figures run_copy_loop(const Options& options) {
   std::vector<char> message(options.size, 'x'), buffer(options.size);
-  const auto untraced = [](char* pointer) {
-    asm("" : "+r"(pointer));
-    return pointer;
-  };
   pin(options.client_cpu);
   return measure(options.round_trips, [&](std::uint64_t sequence) {
     set_header(message.data(), sequence);
