@@ -115,15 +115,18 @@ void Clock::measure_read_overhead() noexcept {
 }
 
 double Clock::measure_step_ns() const noexcept {
-  // The greatest common divisor of the differences between consecutive reads: a finer
-  // clock shows it within a few reads.
-  constexpr int kReads = 1000;
+  // The greatest common divisor of the differences between consecutive reads that moved: a
+  // finer clock shows it within a few of them. A coarse clock may not move for many reads.
+  constexpr int kIntervals = 1000;
+  constexpr int kMaxReads = 1'000'000;
   std::uint64_t step = 0;
   std::uint64_t before = now();
-  for (int i = 0; i < kReads; ++i) {
+  for (int intervals = 0, reads = 0; intervals < kIntervals && reads < kMaxReads; ++reads) {
     const std::uint64_t after = now();
+    if (after == before) continue;
     step = std::gcd(step, after - before);
     before = after;
+    ++intervals;
   }
   return static_cast<double>(step) * ns_per_tick_;
 }

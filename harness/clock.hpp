@@ -44,8 +44,8 @@ class Clock {
   [[nodiscard]] double ns_per_tick() const noexcept { return ns_per_tick_; }
   [[nodiscard]] double read_overhead_ns() const noexcept { return read_overhead_ns_; }
   // The clock's step on the calling thread's CPU: every interval it measures is a multiple
-  // of this. Some TSCs advance by tens of ticks at a time (AMD EPYC under KVM: 26 ticks,
-  // 10 ns), and then so does every latency sample.
+  // of this. Some TSCs advance by tens of ticks at a time, and then so does every latency
+  // sample. 0 if the clock did not move while it was read.
   [[nodiscard]] double measure_step_ns() const noexcept;
 
  private:

@@ -5,6 +5,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <type_traits>
 
 #include "harness/buffer.hpp"
 #include "harness/clock.hpp"
@@ -70,6 +71,8 @@ class TimestampEach {
 // that turns up late is dropped.
 template <Endpoint E, MessageFormat F, bool kVerify>
 class Pinger {
+  static_assert(std::is_trivially_copyable_v<F>, "run() copies the format inside the timed pass");
+
  public:
   Pinger(E& endpoint, const F& format, std::span<std::byte> message) noexcept
       : endpoint_(endpoint), format_(format), message_(message) {}
@@ -79,13 +82,10 @@ class Pinger {
     exchange(next_sequence_++, untimed);
   }
 
-  // Both passes' loop. The batch runs on a copy whose address never leaves this function, so
-  // the compiler keeps the sequence, the format and the message in registers; this object's
-  // address is known elsewhere, and after an endpoint's compiler barrier, or a store through
-  // its byte pointers, its members would be stored and loaded back every round trip, the
-  // sequence a store-to-load dependency chaining each round trip to the next
-  // (docs/methodology.md). The timing is a copy for the same reason. Not inlined, so that
-  // the loop's code is laid out on its own and does not move with the code around a cell.
+  // Both passes' loop. It runs on a copy of this object, whose address is known elsewhere:
+  // after an endpoint's compiler barrier the members would be stored and reloaded every round
+  // trip, the sequence chaining each round trip to the next through memory. Not inlined, so
+  // that the loop is laid out on its own (docs/methodology.md, AMD EPYC family 26).
   template <class Timing = Untimed>
   [[gnu::noinline]] void run(std::uint64_t round_trips, Timing timing = {}) {
     Pinger batch = *this;

@@ -130,8 +130,8 @@ inline constexpr std::array kMetrics{
                "what the latency pass adds to each round trip it times (one clock read, its conversion, the histogram "
                "record), measured on the client's CPU just before the pass; in every rtt_* figure, not subtracted"},
     MetricInfo{Metric::latency_timer_step_ns, "latency_timer_step_ns", "ns", false, false,
-               "the step in which the latency pass's clock advances on the client's CPU: every rtt_* figure is a "
-               "multiple of it, so a rtt_p50_ns can be this much above the round trip it rounds"},
+               "the step in which the latency pass's clock advances on the client's CPU: every sample the pass "
+               "records is a whole number of steps, so a rtt_p50_ns can stand up to one step above the round trip"},
     MetricInfo{Metric::cpu_client_ns_per_rt, "cpu_client_ns_per_rt", "ns", false, false,
                "user+system CPU time of the client per round trip (getrusage of its thread), over all round trips"},
     MetricInfo{Metric::cpu_server_ns_per_rt, "cpu_server_ns_per_rt", "ns", false, false,
