@@ -62,6 +62,7 @@ inline void copy_message(std::byte* destination, const std::byte* source, std::s
 
 // The same pointer, from where the compiler cannot trace it: what is read through it is
 // loaded from memory, not taken from the registers it was just stored from.
+// (ipcbench_minimal has its own copy of this and of copy_message: change both.)
 template <class T>
 [[nodiscard]] inline T* untraced(T* pointer) noexcept {
   asm("" : "+r"(pointer));
