@@ -2,11 +2,12 @@
 """Side by side: ipcbench, minimal hand-written loops, sockperf and qperf, interleaved.
 
 Usage: scripts/compare_tools.py [--rounds 5] [--seconds 2] [--cpus 0,1] [--size 64]
-                                [--groups kernel,kernel-cross,busy-poll,spin,copy] [--kernel-transports tcp,pipe,...]
+                                [--groups kernel,kernel-cross,busy-poll,spin,copy]
+                                [--kernel-transports tcp,pipe,...]
                                 [-o results/tools] [--ipcbench LABEL=PATH ...]
 Groups of cells:
-  kernel  tcp, udp, unix, pipe, posix-mq, boost-mq, eventfd, shm-futex, io_uring, zeromq-ipc, zeromq-tcp,
-          zeromq-inproc (or --kernel-transports) at --size, process mode (zeromq-inproc: thread
+  kernel  tcp, udp, unix, pipe, posix-mq, boost-mq, eventfd, shm-futex, io_uring, zeromq-ipc,
+          zeromq-tcp, zeromq-inproc (or --kernel-transports) at --size, process mode (zeromq-inproc: thread
           mode, all it has), both sides on the first CPU (ipcbench, ipcbench_minimal;
           sockperf and qperf for tcp and udp)
   kernel-cross  the same with the client on the first CPU and the server on the second
@@ -18,9 +19,10 @@ Groups of cells:
 Needs a built tree (scripts/setup.sh) or an installed ipcbench and, for the kernel group, the
 Debian packages sockperf and qperf. Writes a markdown table of per-round medians and the raw
 outputs; every figure is a round-trip time. The last column of each build is the median over
-the rounds of its mean over the best other tool's mean in the same round. A second table holds each ipcbench build's p50 against
-its own throughput pass's mean, less what it says the latency pass costs (latency_timer_ns), next
-to its clock's step (latency_timer_step_ns). Several --ipcbench binaries (two builds, before and
+the rounds of its mean over the best other tool's mean in the same round. A second table holds
+each ipcbench build's p50 against its own throughput pass's mean, less what it says the latency
+pass costs (latency_timer_ns), next to its clock's step (latency_timer_step_ns). Several
+--ipcbench binaries (two builds, before and
 after a change) run in the same rounds, each compared with the best of the tools that are not
 ipcbench.
 """
@@ -186,7 +188,7 @@ def table(args, builds, cells, samples):
              " |",
              "|---|" + "---|" * (len(tools) + 3 * len(builds))]
     for cell in cells:
-        median = {t: statistics.median(samples[(t, cell)]) for t in tools if (t, cell) in samples}
+        median = {t: statistics.median(samples[(t, cell)].values()) for t in tools if (t, cell) in samples}
         figures = [f"{median[t]:.1f}" if t in median and median[t] < 100 else f"{median[t]:.0f}" if t in median else "-"
                    for t in tools]
 
@@ -198,12 +200,13 @@ def table(args, builds, cells, samples):
         def paired_ratio(label):
             # Round by round: the tools of one round ran back to back, so a phase of the host that
             # lasts a round hits them alike, while the medians above may come from different phases.
-            ours = samples.get((f"{label} mean", cell), [])
+            ours = samples.get((f"{label} mean", cell), {})
             others = [samples[(t, cell)] for t in tools
                       if t.endswith(" mean") and not t.startswith("ipcbench") and (t, cell) in samples]
-            if not ours or not others or any(len(o) != len(ours) for o in others):
+            rounds = [r for r in ours if others and all(r in o for o in others)]
+            if not rounds:
                 return "-"
-            return f"{statistics.median(v / min(o) for v, *o in zip(ours, *others)):.3f}"
+            return f"{statistics.median(ours[r] / min(o[r] for o in others) for r in rounds):.3f}"
 
         ratios = [r for label, _ in builds
                   for r in (ratio(label, "p50"), ratio(label, "mean"), paired_ratio(label))]
@@ -215,20 +218,23 @@ def latency_pass_table(builds, cells, samples):
     """Each build's p50 against its throughput pass's mean in the same repetition: the p50 holds one
     timestamp, so it may stand latency_timer_ns above the mean, and one clock step more for rounding."""
     lines = ["", "The latency pass beside the throughput pass of the same repetition (medians over the rounds): "
-             "excess = p50 - mean - timer; at most one clock step means the pass costs no more than it says.", "",
+             "excess = p50 - mean - timer; an excess of at most one clock step means the pass cost no more "
+             "than it says.", "",
              "| cell | build | mean | p50 | timer | step | excess | excess <= step in rounds |", "|---|---|---|---|---|---|---|---|"]
     for cell in cells:
         for label, _ in builds:
-            columns = [samples.get((f"{label} {kind}", cell), []) for kind in ("mean", "p50", "timer")]
-            if not all(columns) or len({len(c) for c in columns}) != 1:
-                continue
+            mean, p50, timer = (samples.get((f"{label} {kind}", cell), {}) for kind in ("mean", "p50", "timer"))
             # A build from before latency_timer_step_ns was measured: its excess is held to zero.
-            steps = samples.get((f"{label} step", cell)) or [0.0] * len(columns[0])
-            excess = [p50 - mean - timer for mean, p50, timer in zip(*columns)]
-            within = sum(e <= step for e, step in zip(excess, steps))
-            step = f"{statistics.median(steps):.1f}" if (f"{label} step", cell) in samples else "-"
-            lines.append(f"| {cell.label} | {label} | " + " | ".join(f"{statistics.median(c):.1f}" for c in columns) +
-                         f" | {step} | {statistics.median(excess):.1f} | {within}/{len(excess)} |")
+            step = samples.get((f"{label} step", cell), {})
+            rounds = [r for r in mean if r in p50 and r in timer and (r in step or not step)]
+            if not rounds:
+                continue
+            excess = [p50[r] - mean[r] - timer[r] for r in rounds]
+            within = sum(e <= step.get(r, 0.0) for e, r in zip(excess, rounds))
+            shown = [statistics.median(column[r] for r in rounds) for column in (mean, p50, timer)]
+            step_shown = f"{statistics.median(step[r] for r in rounds):.1f}" if step else "-"
+            lines.append(f"| {cell.label} | {label} | " + " | ".join(f"{v:.1f}" for v in shown) +
+                         f" | {step_shown} | {statistics.median(excess):.1f} | {within}/{len(rounds)} |")
     return "\n".join(lines) + "\n" if len(lines) > 4 else ""
 
 
@@ -279,7 +285,7 @@ def main():
                 for figures in (*rounds, minimal_round(args, log, cell), sockperf_round(args, log, cell),
                                 qperf_round(args, log, cell)):
                     for tool, value in figures.items():
-                        samples.setdefault((tool, cell), []).append(value)
+                        samples.setdefault((tool, cell), {})[r] = value
             print(f"round {r}/{args.rounds} done", file=sys.stderr)
 
     text = table(args, builds, cells, samples) + latency_pass_table(builds, cells, samples)
