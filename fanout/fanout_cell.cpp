@@ -4,9 +4,12 @@
 #include <poll.h>
 
 #include <algorithm>
+#include <array>
 #include <fmt/format.h>
 #include <optional>
+#include <span>
 
+#include "fanout/channel.hpp"
 #include "harness/supervisor.hpp"
 #include "harness/sys/affinity.hpp"
 #include "harness/sys/child.hpp"
@@ -123,10 +126,16 @@ RepResult supervise_fanout(const CellSpec& cell, const FanoutSettings& settings,
   RepResult result;
   result.wait = where.subscriber_wait;
   try {
-    std::vector<sys::Child> subscribers;
-    subscribers.reserve(cell.subscribers);
-    for (std::size_t i = 0; i < cell.subscribers; ++i) {
-      subscribers.push_back(sys::Child::fork([&, i] {
+    // The subscribers' owners live on the stack, not in a block of the heap: every child forked
+    // after such a block inherits it, and a child ending in _exit may hold no pointer to it any
+    // more (the noreturn path need not keep callee-saved registers), which valgrind reports as
+    // a leak of that child.
+    if (cell.subscribers > kMaxFanoutSubscribers)
+      throw Failed(fmt::format("{} subscribers: at most {}", cell.subscribers, kMaxFanoutSubscribers));
+    std::array<std::optional<sys::Child>, kMaxFanoutSubscribers> subscriber_slots;
+    const std::span<std::optional<sys::Child>> subscribers(subscriber_slots.data(), cell.subscribers);
+    for (std::size_t i = 0; i < subscribers.size(); ++i) {
+      subscribers[i].emplace(sys::Child::fork([&, i] {
         SubscriberState& me = board.subscriber(i);
         try {
           sys::name_current_thread("ipcb-subscriber");
@@ -169,11 +178,11 @@ RepResult supervise_fanout(const CellSpec& cell, const FanoutSettings& settings,
         everyone_done = everyone_done && publisher.status().has_value();
       }
       for (std::size_t i = 0; i < subscribers.size(); ++i) {
-        if (subscribers[i].status()) continue;
-        if (const auto end = subscribers[i].try_reap(); end && !end->clean())
-          throw Failed(fmt::format("subscriber {} of {} (pid {}) {}", i + 1, subscribers.size(), subscribers[i].pid(),
+        if (subscribers[i]->status()) continue;
+        if (const auto end = subscribers[i]->try_reap(); end && !end->clean())
+          throw Failed(fmt::format("subscriber {} of {} (pid {}) {}", i + 1, subscribers.size(), subscribers[i]->pid(),
                                    describe_end(*end, board.subscriber(i).error)));
-        everyone_done = everyone_done && subscribers[i].status().has_value();
+        everyone_done = everyone_done && subscribers[i]->status().has_value();
       }
       if (everyone_done) break;
       // Once the publisher is done a subscriber has nothing left to wait for but its next
@@ -181,18 +190,18 @@ RepResult supervise_fanout(const CellSpec& cell, const FanoutSettings& settings,
       if (publisher.status() && !publisher_ended) publisher_ended = std::chrono::steady_clock::now();
       if (publisher_ended && std::chrono::steady_clock::now() >= *publisher_ended + settings.timeout)
         for (std::size_t i = 0; i < subscribers.size(); ++i)
-          if (!subscribers[i].status())
+          if (!subscribers[i]->status())
             throw Failed(fmt::format("subscriber {} of {} (pid {}) had not ended {} ms after the publisher finished (it is {})",
-                                     i + 1, subscribers.size(), subscribers[i].pid(), settings.timeout.count(),
-                                     subscribers[i].state()));
+                                     i + 1, subscribers.size(), subscribers[i]->pid(), settings.timeout.count(),
+                                     subscribers[i]->state()));
       if (std::chrono::steady_clock::now() >= deadline)
         throw Failed(fmt::format("the fan-out did not finish within {} ms (the publisher is {})",
                                  std::chrono::duration_cast<std::chrono::milliseconds>(4 * settings.timeout + 2 * settings.duration).count() + 2000,
                                  publisher.status() ? "done" : publisher.state()));
       watched.clear();
       if (!publisher.status() && publisher.pidfd() >= 0) watched.push_back({publisher.pidfd(), POLLIN, 0});
-      for (sys::Child& s : subscribers)
-        if (!s.status() && s.pidfd() >= 0) watched.push_back({s.pidfd(), POLLIN, 0});
+      for (const std::optional<sys::Child>& s : subscribers)
+        if (!s->status() && s->pidfd() >= 0) watched.push_back({s->pidfd(), POLLIN, 0});
       ::poll(watched.data(), watched.size(), 50);
     }
     record_metrics(result, cell, board, *settings.clock);
